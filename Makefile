@@ -1,0 +1,56 @@
+# dh-pyrpath: make demo | make check | make check-fast | make install | make man
+# Every target that needs packages installs them itself (fresh Debian bookworm, as root).
+
+PYTHON      := /usr/bin/python3
+VERSION     := $(shell dpkg-parsechangelog -SVersion 2>/dev/null)
+BUILD       := $(CURDIR)/build
+PODS        := $(wildcard debhelper/*.pod)
+MANPAGES    := $(patsubst debhelper/%.pod,build/man/%.1,$(PODS))
+APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends
+# What building and testing dh-pyrpath itself needs (its runtime Depends come with its .deb).
+TOOL_DEPS   := debhelper dpkg-dev python3 python3-debian python3-packaging python3-pytest perl fakeroot
+TEST_DEPS   := lintian binutils curl ca-certificates
+
+.PHONY: all man clean-man clean deps deps-test deb install demo check check-fast
+
+all: man
+
+man: $(MANPAGES)
+
+build/man/%.1: debhelper/%.pod
+	@mkdir -p build/man
+	pod2man --section=1 --utf8 --center=Debhelper --release="dh-pyrpath $(VERSION)" \
+		--name=$(shell echo $* | tr a-z A-Z) $< > $@
+
+clean-man:
+	rm -rf build/man
+
+clean: clean-man
+	rm -rf build .pytest_cache
+	find . -name __pycache__ -prune -exec rm -rf {} +
+
+deps:
+	apt-get update -q
+	$(APT_INSTALL) $(TOOL_DEPS)
+
+deps-test: deps
+	$(APT_INSTALL) $(TEST_DEPS)
+
+# Build dh-pyrpath's own .deb from a copy of the work tree (keeps the tree clean).
+deb: deps
+	rm -rf $(BUILD)/pkg && mkdir -p $(BUILD)/pkg/dh-pyrpath
+	tar --exclude=./build --exclude=./.git -cf - . | tar -xf - -C $(BUILD)/pkg/dh-pyrpath
+	cd $(BUILD)/pkg/dh-pyrpath && dpkg-buildpackage -b -us -uc
+	@ls -l $(BUILD)/pkg/*.deb
+
+install: deb
+	$(APT_INSTALL) $(BUILD)/pkg/dh-pyrpath_$(VERSION)_all.deb
+
+demo: install
+	examples/run-demo $(BUILD)/demo
+
+check: install deps-test
+	$(PYTHON) -m pytest -v tests
+
+check-fast: deps-test
+	$(PYTHON) -m pytest -q -m "not slow" tests

@@ -1,0 +1,93 @@
+"""dh_pyrpath_buildpython: stage a CPython built for each package's prefix."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+
+from ..buildflags import key_flags
+from ..cache import cache_key, cache_root, entry_record, lookup, new_entry
+from ..cli import run
+from ..config import PackageConfig, handled_packages, load_config
+from ..cpython import BuildRequest, check_staged, compile_and_install, interpreter, scrub_build_paths
+from ..debhelper import Invocation
+from ..source import PythonSource, read_version, resolve_source, unpack
+from ..staging import StagedTree, state_dir
+
+COMMAND = "dh_pyrpath_buildpython"
+SUMMARY = "Build CPython for each package's prefix (or reuse a cached build) and stage it in debian/<pkg>."
+
+
+def build_tree(invocation: Invocation, config: PackageConfig, source: PythonSource,
+               request: BuildRequest, work: str, log: str) -> None:
+    """Unpack, compile and install into work/tree; check it before anyone uses it."""
+    started = time.monotonic()
+    src = unpack(config, source, os.path.join(work, "src"))
+    tree = os.path.join(work, "tree")
+    compile_and_install(request, src, tree, log, invocation.progress)
+    scrub_build_paths(tree, request.prefix, request.short_version, src)
+    invocation.progress("check stdlib extension modules")
+    check_staged(interpreter(tree, request.prefix, request.short_version), tree + request.prefix)
+    shutil.rmtree(src)
+    invocation.progress(f"built CPython {'.'.join(map(str, request.version))} in {time.monotonic() - started:.0f} s")
+
+
+def obtain_tree(invocation: Invocation, config: PackageConfig, log: str) -> tuple[str, str, str]:
+    """A built tree for this package's request: (tree, build_dir, version)."""
+    root = cache_root()
+    downloads = os.path.join(root, "sources") if root else os.path.join(state_dir(config.package), "downloads")
+    source = resolve_source(config, downloads, log)
+    version = read_version(config, source)
+    request = BuildRequest(source.sha256, version, config.prefix, config.configure_options, invocation.build)
+    dotted = ".".join(map(str, version))
+    if root is None:
+        work = os.path.join(state_dir(config.package), "cpython")
+        shutil.rmtree(work, ignore_errors=True)
+        invocation.progress("no usable cache directory (set DH_PYRPATH_CACHE); building in the source tree")
+        build_tree(invocation, config, source, request, work, log)
+        return os.path.join(work, "tree"), os.path.abspath(os.path.join(work, "src")), dotted
+    key = cache_key(request, key_flags(invocation.build))
+    tree = lookup(root, key)
+    if tree:
+        invocation.progress(f"reusing cached CPython {dotted} for {config.prefix} ({key})")
+    else:
+        with new_entry(root, key, request) as work:
+            build_tree(invocation, config, source, request, work, log)
+        tree = lookup(root, key)
+        assert tree
+    return tree, entry_record(tree)["build_dir"], dotted
+
+
+def stage(invocation: Invocation, tree: str, destdir: str, prefix: str) -> None:
+    """Copy the built prefix into the package tree, replacing an earlier copy."""
+    staged = os.path.abspath(destdir) + prefix
+    if os.path.lexists(staged):
+        shutil.rmtree(staged)
+    os.makedirs(os.path.dirname(staged), exist_ok=True)
+    argv = ["cp", "-a", "--reflink=auto", tree + prefix, staged]
+    invocation.show(argv)
+    subprocess.run(argv, check=True)
+
+
+def buildpython(invocation: Invocation) -> None:
+    for package in handled_packages(invocation.packages, invocation.control):
+        config = load_config(package, invocation.control, invocation.overrides)
+        destdir = invocation.tmpdir(package)
+        if invocation.no_act:
+            invocation.progress(f"would stage CPython from {config.python_source} at {destdir}{config.prefix}")
+            continue
+        os.makedirs(state_dir(package), exist_ok=True)
+        log = os.path.join(state_dir(package), "cpython-build.log")
+        if os.path.exists(log):
+            os.unlink(log)
+        tree, build_dir, version = obtain_tree(invocation, config, log)
+        stage(invocation, tree, destdir, config.prefix)
+        staged = StagedTree(package, destdir, config.prefix, version, (build_dir,))
+        check_staged(staged.python, staged.root)
+        staged.save()
+
+
+def main() -> None:
+    run(COMMAND, SUMMARY, buildpython)

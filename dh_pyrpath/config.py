@@ -1,0 +1,209 @@
+"""Per-package configuration: debian/<pkg>.pyrpath (deb822) plus command-line overrides."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+from dataclasses import dataclass
+
+from debian import deb822
+
+from .control import SourceControl
+from .errors import PyrpathError
+
+FIELDS = (
+    "Python-Source",
+    "Python-Source-Sha256",
+    "Prefix",
+    "Requirements",
+    "Wheelhouse",
+    "Install-Project",
+    "Configure-Options",
+    "Links",
+)
+_CANONICAL = {name.lower(): name for name in FIELDS}
+_FIELD_LINE = re.compile(r"^([^\s:#][^\s:]*)\s*:")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_TRUE = {"yes", "true", "1"}
+_FALSE = {"no", "false", "0"}
+_LINK_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
+
+
+@dataclass(frozen=True)
+class PackageConfig:
+    """Everything the three commands need to know about one binary package."""
+
+    package: str
+    path: str
+    python_source: str
+    python_source_sha256: str | None
+    prefix: str
+    requirements: tuple[str, ...]
+    wheelhouse: str | None
+    install_project: bool
+    configure_options: tuple[str, ...]
+    links: tuple[str, ...]
+
+    def error(self, field: str | None, message: str) -> PyrpathError:
+        """An error naming this configuration file and field."""
+        where = f"{self.path}: {field}: " if field else f"{self.path}: "
+        return PyrpathError(where + message)
+
+
+def config_file(package: str, control: SourceControl) -> str | None:
+    """debian/<pkg>.pyrpath, or debian/pyrpath for the main package, if present."""
+    candidates = [f"debian/{package}.pyrpath"]
+    if package == control.main_package:
+        candidates.append("debian/pyrpath")
+    return next((path for path in candidates if os.path.isfile(path)), None)
+
+
+def handled_packages(packages: tuple[str, ...], control: SourceControl) -> list[str]:
+    """The selected packages that carry a dh-pyrpath configuration file."""
+    return [p for p in packages if config_file(p, control)]
+
+
+def read_fields(path: str) -> dict[str, str]:
+    """Read a one-paragraph deb822 file strictly: known fields, each once."""
+    try:
+        with open(path, encoding="utf-8") as fd:
+            text = fd.read()
+    except UnicodeDecodeError:
+        raise PyrpathError(f"{path}: not UTF-8 text; save it as UTF-8") from None
+    except OSError as exc:
+        raise PyrpathError(f"{path}: cannot read ({exc.strerror})") from None
+    _check_lines(path, text.splitlines())
+    paragraphs = list(deb822.Deb822.iter_paragraphs(text.splitlines(), use_apt_pkg=False))
+    if len(paragraphs) > 1:
+        raise PyrpathError(f"{path}: {len(paragraphs)} paragraphs; a .pyrpath file holds exactly one (remove the blank line)")
+    fields = {_CANONICAL[k.lower()]: v.strip() for k, v in (paragraphs[0].items() if paragraphs else [])}
+    return fields
+
+
+def _check_lines(path: str, lines: list[str]) -> None:
+    seen: set[str] = set()
+    for number, line in enumerate(lines, 1):
+        if not line.strip() or line.startswith("#") or line[0] in " \t":
+            if line[:1] in " \t" and not seen and line.strip():
+                raise PyrpathError(f"{path}:{number}: continuation line before any field")
+            continue
+        match = _FIELD_LINE.match(line)
+        if not match:
+            raise PyrpathError(f"{path}:{number}: not a 'Field: value' line: {line.strip()!r}")
+        name = match.group(1).lower()
+        if name not in _CANONICAL:
+            known = ", ".join(FIELDS)
+            raise PyrpathError(f"{path}:{number}: unknown field {match.group(1)!r}; known fields: {known}")
+        if name in seen:
+            raise PyrpathError(f"{path}: {_CANONICAL[name]}: given twice; keep one (line {number})")
+        seen.add(name)
+
+
+def load_config(package: str, control: SourceControl, overrides: dict[str, str] | None = None) -> PackageConfig:
+    """Build the configuration of one package from its file and the overrides."""
+    path = config_file(package, control) or f"debian/{package}.pyrpath"
+    fields = read_fields(path) if os.path.isfile(path) else {}
+    fields.update(overrides or {})
+    if any(p.name == package and p.is_arch_all for p in control.packages):
+        raise PyrpathError(
+            f"{path}: {package} is Architecture: all but will carry a compiled CPython; make it Architecture: any"
+        )
+    config = PackageConfig(
+        package=package,
+        path=path,
+        python_source=fields.get("Python-Source", "") or "cpython",
+        python_source_sha256=_sha256(path, fields.get("Python-Source-Sha256")),
+        prefix=_prefix(path, fields.get("Prefix") or f"/opt/{package}"),
+        requirements=_requirements(path, package, fields.get("Requirements")),
+        wheelhouse=_wheelhouse(path, fields.get("Wheelhouse")),
+        install_project=_install_project(path, fields.get("Install-Project")),
+        configure_options=_configure_options(path, fields.get("Configure-Options", "")),
+        links=_links(path, fields.get("Links", "")),
+    )
+    if config.python_source.startswith("https://") and not config.python_source_sha256:
+        raise config.error("Python-Source", "an https URL needs Python-Source-Sha256 (the tarball's sha256)")
+    if config.python_source.startswith("http://"):
+        raise config.error("Python-Source", "plain http is not accepted; use an https URL with Python-Source-Sha256")
+    return config
+
+
+def _sha256(path: str, value: str | None) -> str | None:
+    if not value:
+        return None
+    value = value.lower()
+    if not _SHA256.match(value):
+        raise PyrpathError(f"{path}: Python-Source-Sha256: {value!r} is not 64 hex digits; paste the output of sha256sum")
+    return value
+
+
+def _prefix(path: str, value: str) -> str:
+    if " " in value or "\n" in value or "\t" in value:
+        raise PyrpathError(f"{path}: Prefix: {value!r} contains white space; use one absolute path such as /opt/<pkg>")
+    if not value.startswith("/"):
+        raise PyrpathError(f"{path}: Prefix: {value!r} is not absolute; use e.g. /opt/<pkg>")
+    normal = os.path.normpath(value)
+    if normal != value.rstrip("/") or ".." in value.split("/"):
+        raise PyrpathError(f"{path}: Prefix: {value!r} is not a normalised path; write {normal}")
+    if normal == "/" or normal == "/usr" or normal.startswith("/usr/"):
+        raise PyrpathError(
+            f"{path}: Prefix: {value} is inside the distribution's /usr; use a private tree such as /opt/<pkg>"
+        )
+    return normal
+
+
+def _requirements(path: str, package: str, value: str | None) -> tuple[str, ...]:
+    if value:
+        files = tuple(value.split())
+        for name in files:
+            if not os.path.isfile(name):
+                raise PyrpathError(f"{path}: Requirements: {name} does not exist; fix the path (relative to the source tree)")
+        return files
+    for default in (f"debian/{package}.requirements.txt", "debian/deb-requirements.txt", "requirements.txt"):
+        if os.path.isfile(default):
+            return (default,)
+    return ()
+
+
+def _wheelhouse(path: str, value: str | None) -> str | None:
+    if value:
+        if not os.path.isdir(value):
+            raise PyrpathError(f"{path}: Wheelhouse: {value} is not a directory; create it or fix the path")
+        return value
+    return "wheels" if os.path.isdir("wheels") else None
+
+
+def has_project() -> bool:
+    return os.path.isfile("pyproject.toml") or os.path.isfile("setup.py")
+
+
+def _install_project(path: str, value: str | None) -> bool:
+    if value is None or value == "":
+        return has_project()
+    word = value.lower()
+    if word not in _TRUE | _FALSE:
+        raise PyrpathError(f"{path}: Install-Project: {value!r} is neither yes nor no")
+    if word in _TRUE and not has_project():
+        raise PyrpathError(
+            f"{path}: Install-Project: yes, but the source tree has no pyproject.toml or setup.py; add one or say no"
+        )
+    return word in _TRUE
+
+
+def _configure_options(path: str, value: str) -> tuple[str, ...]:
+    try:
+        options = tuple(shlex.split(value))
+    except ValueError as exc:
+        raise PyrpathError(f"{path}: Configure-Options: {exc}; check the quoting") from None
+    for option in options:
+        if option.startswith(("--prefix", "--exec-prefix", "--disable-shared")):
+            raise PyrpathError(f"{path}: Configure-Options: {option} is managed by dh-pyrpath; use Prefix instead or drop it")
+    return options
+
+
+def _links(path: str, value: str) -> tuple[str, ...]:
+    names = tuple(value.replace(",", " ").split())
+    for name in names:
+        if not _LINK_NAME.match(name):
+            raise PyrpathError(f"{path}: Links: {name!r} is not a script name; list names from <Prefix>/bin")
+    return names

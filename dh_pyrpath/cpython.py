@@ -1,0 +1,151 @@
+"""Configure, compile and install CPython for one prefix, and check what it built."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from dataclasses import dataclass
+
+from .buildflags import core_flags
+from .debhelper import BuildOptions
+from .errors import PyrpathError
+from .runlog import run_logged
+
+# stdlib extension modules a service may need, and the -dev package each needs.
+REQUIRED_MODULES = {
+    "_ssl": "libssl-dev",
+    "_hashlib": "libssl-dev",
+    "_ctypes": "libffi-dev",
+    "_sqlite3": "libsqlite3-dev",
+    "_lzma": "liblzma-dev",
+    "_bz2": "libbz2-dev",
+    "zlib": "zlib1g-dev",
+    "readline": "libreadline-dev",
+    "_curses": "libncurses-dev",
+    "_dbm": "libgdbm-compat-dev",
+    "_uuid": "uuid-dev",
+    "_decimal": "libmpdec-dev (or CPython's bundled copy)",
+    "pyexpat": "libexpat1-dev (or CPython's bundled copy)",
+    "_elementtree": "libexpat1-dev (or CPython's bundled copy)",
+}
+# What the cache key records about the libraries the build links against.
+DEV_PACKAGES = sorted({p.split()[0] for p in REQUIRED_MODULES.values()} | {"libgdbm-dev", "libc6-dev"})
+
+
+@dataclass(frozen=True)
+class BuildRequest:
+    """Everything that decides what a CPython build produces (the cache key's inputs)."""
+
+    source_sha256: str
+    version: tuple[int, int, int]
+    prefix: str
+    configure_options: tuple[str, ...]
+    build: BuildOptions
+
+    @property
+    def short_version(self) -> str:
+        return f"{self.version[0]}.{self.version[1]}"
+
+    def configure_args(self) -> list[str]:
+        args = [f"--prefix={self.prefix}", "--enable-shared", "--with-ensurepip=install"]
+        if self.version[:2] >= (3, 10):
+            args.append("--without-static-libpython")
+        return args + list(self.configure_options)
+
+
+def interpreter(root: str, prefix: str, short_version: str) -> str:
+    """The versioned interpreter of a tree installed under root (a DESTDIR)."""
+    return os.path.join(root + prefix, "bin", f"python{short_version}")
+
+
+def clean_env() -> dict[str, str]:
+    """The environment for configure/make: no flags or paths inherited from dh."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("CFLAGS", "CPPFLAGS", "CXXFLAGS", "LDFLAGS", "LD_LIBRARY_PATH", "MAKEFLAGS", "MFLAGS")
+           and not k.startswith("PYTHON")}
+    env["LC_ALL"] = "C.UTF-8"
+    return env
+
+
+def compile_and_install(request: BuildRequest, src: str, destdir: str, log: str, progress) -> None:
+    """./configure, make -jN, make install DESTDIR=destdir, each step logged."""
+    flags = core_flags(src, request.build)
+    env = clean_env()
+    configure = ["./configure", *request.configure_args(),
+                 f"CFLAGS_NODIST={flags.cflags_nodist}", f"LDFLAGS_NODIST={flags.ldflags_nodist}"]
+    progress(f"configure CPython {'.'.join(map(str, request.version))} for {request.prefix}")
+    run_logged(configure, log, "CPython configure", cwd=src, env=env)
+    progress(f"make -j{request.build.parallel} (log: {log})")
+    run_logged(["make", f"-j{request.build.parallel}"], log, "CPython make", cwd=src, env=env)
+    progress("make install")
+    run_logged(["make", "install", f"DESTDIR={destdir}"], log, "CPython make install", cwd=src, env=env)
+
+
+def scrub_build_paths(destdir: str, prefix: str, short_version: str, build_dir: str) -> list[str]:
+    """Remove the build directory from the files CPython records it in.
+
+    _sysconfigdata_*.py and config-*/Makefile keep the configure arguments
+    and source paths; path-mapping flags are dropped and any other mention
+    of the build directory becomes the installed config directory.
+    Returns the files changed.
+    """
+    libdir = os.path.join(destdir + prefix, "lib", f"python{short_version}")
+    targets = [os.path.join(libdir, n) for n in os.listdir(libdir) if n.startswith("_sysconfigdata")]
+    targets += [os.path.join(libdir, n, "Makefile") for n in os.listdir(libdir) if n.startswith("config-")]
+    configdir = next((os.path.join(prefix, "lib", f"python{short_version}", n)
+                      for n in os.listdir(libdir) if n.startswith("config-")), prefix)
+    mapping = re.compile(r"\s?-f(?:file|debug|macro)-prefix-map=" + re.escape(build_dir) + r"=\.")
+    changed = []
+    for path in targets:
+        if not os.path.isfile(path):
+            continue
+        with open(path, encoding="utf-8") as fd:
+            text = fd.read()
+        new = mapping.sub("", text).replace(build_dir, configdir)
+        if new != text:
+            with open(path, "w", encoding="utf-8") as fd:
+                fd.write(new)
+            changed.append(path)
+    return changed
+
+
+_CHECK = """
+import importlib, json, sys
+missing = []
+for name in sys.argv[1:]:
+    try:
+        importlib.import_module(name)
+    except ImportError as exc:
+        missing.append([name, str(exc)])
+maps = [l.split()[-1] for l in open('/proc/self/maps') if 'libpython' in l]
+print(json.dumps({"missing": missing, "libpython": sorted(set(maps)), "prefix": sys.prefix}))
+"""
+
+
+def staged_env() -> dict[str, str]:
+    """Environment for running a staged interpreter: nothing that redirects its loading."""
+    return {k: v for k, v in os.environ.items() if k != "LD_LIBRARY_PATH" and not k.startswith("PYTHON")}
+
+
+def check_staged(python: str, staged_prefix: str) -> None:
+    """Fail unless every required module imports and libpython comes from the staged tree."""
+    try:
+        result = subprocess.run([python, "-I", "-c", _CHECK, *REQUIRED_MODULES], capture_output=True,
+                                text=True, env=staged_env(), check=True)
+    except (OSError, subprocess.CalledProcessError) as exc:
+        raise PyrpathError(f"the staged interpreter {python} does not run ({exc}); see the build log") from None
+    report = json.loads(result.stdout)
+    if report["missing"]:
+        needs: dict[str, list[str]] = {}
+        for name, _ in report["missing"]:
+            needs.setdefault(REQUIRED_MODULES[name], []).append(name)
+        detail = "; ".join(f"{', '.join(mods)} (needs {pkg})" for pkg, mods in sorted(needs.items()))
+        raise PyrpathError(f"stdlib modules did not build: {detail}; add the -dev packages to Build-Depends")
+    outside = [lib for lib in report["libpython"] if not lib.startswith(staged_prefix + "/")]
+    if outside or not report["libpython"]:
+        raise PyrpathError(
+            f"the staged interpreter loaded {', '.join(outside) or 'no libpython'} instead of the one under "
+            f"{staged_prefix}; its RUNPATH is wrong (check Configure-Options for LDFLAGS)"
+        )

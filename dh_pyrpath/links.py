@@ -1,0 +1,26 @@
+"""Console scripts of the private tree, linked into /usr/bin."""
+
+from __future__ import annotations
+
+import os
+
+from .config import PackageConfig
+from .staging import StagedTree
+
+
+def create_links(tree: StagedTree, config: PackageConfig) -> list[str]:
+    """Symlink /usr/bin/<name> to <Prefix>/bin/<name> for each of Links; return the links."""
+    bindir = os.path.join(tree.root, "bin")
+    made = []
+    for name in config.links:
+        if not os.path.isfile(os.path.join(bindir, name)):
+            available = ", ".join(sorted(n for n in os.listdir(bindir) if not n.startswith(("python", "pip", "idle", "pydoc", "2to3"))))
+            raise config.error("Links", f"{name}: there is no {config.prefix}/bin/{name}; scripts found: {available or 'none'}")
+        usr_bin = os.path.join(tree.destdir, "usr", "bin")
+        os.makedirs(usr_bin, exist_ok=True)
+        link = os.path.join(usr_bin, name)
+        if os.path.lexists(link):
+            os.unlink(link)
+        os.symlink(os.path.join(config.prefix, "bin", name), link)
+        made.append(link)
+    return made

@@ -1,0 +1,72 @@
+"""Point the scripts of the staged tree at the interpreter's final location."""
+
+from __future__ import annotations
+
+import os
+import re
+
+# Linux reads at most this many bytes of a #! line (BINPRM_BUF_SIZE - 1).
+MAX_SHEBANG = 127
+
+
+def _interpreter_pattern(staged_root: str, prefix: str) -> re.Pattern[bytes]:
+    roots = b"|".join(re.escape(r.encode()) for r in sorted({staged_root, prefix}, key=len, reverse=True))
+    return re.compile(rb"(?:" + roots + rb")/bin/python[0-9.]*")
+
+
+def rewrite_script(content: bytes, staged_root: str, prefix: str, python: str) -> bytes | None:
+    """The script with its interpreter set to python (a final path), or None if unchanged.
+
+    Handles the plain `#!/path/python` line and pip's `'''exec'` trampoline,
+    which pip writes when the build path is too long for a #! line; the
+    trampoline becomes a plain #! line again when the final path fits.
+    """
+    if not content.startswith(b"#!"):
+        return None
+    pattern = _interpreter_pattern(staged_root, prefix)
+    lines = content.split(b"\n", 3)
+    first = lines[0]
+    if pattern.search(first):
+        new_first = b"#!" + python.encode() + first[pattern.search(first).end():]
+        new_first = new_first.rstrip() if new_first.endswith(b" ") else new_first
+        return None if new_first == first else b"\n".join([new_first, *lines[1:]])
+    if first.strip() == b"#!/bin/sh" and len(lines) >= 3 and lines[1].startswith(b"'''exec' ") \
+            and pattern.search(lines[1]) and lines[2].strip() == b"' '''":
+        if len(python) + 2 <= MAX_SHEBANG:
+            rest = lines[3] if len(lines) > 3 else b""
+            return b"#!" + python.encode() + b"\n" + rest
+        lines[1] = pattern.sub(python.encode(), lines[1])
+        return b"\n".join(lines)
+    return None
+
+
+def rewrite_bin(bindir: str, staged_root: str, prefix: str, python: str) -> list[str]:
+    """Rewrite every script in bindir; return the files changed."""
+    changed = []
+    for name in sorted(os.listdir(bindir)):
+        path = os.path.join(bindir, name)
+        if os.path.islink(path) or not os.path.isfile(path):
+            continue
+        with open(path, "rb") as fd:
+            content = fd.read()
+        new = rewrite_script(content, staged_root, prefix, python)
+        if new is not None:
+            mode = os.stat(path).st_mode
+            with open(path, "wb") as fd:
+                fd.write(new)
+            os.chmod(path, mode)
+            changed.append(path)
+    return changed
+
+
+def make_executable(bindir: str) -> list[str]:
+    """chmod +x the regular files of bindir (dh_fixperms leaves /opt alone)."""
+    changed = []
+    for name in sorted(os.listdir(bindir)):
+        path = os.path.join(bindir, name)
+        if os.path.isfile(path) and not os.path.islink(path):
+            mode = os.stat(path).st_mode
+            if mode & 0o111 != 0o111:
+                os.chmod(path, (mode | 0o755) & 0o755)
+                changed.append(path)
+    return changed

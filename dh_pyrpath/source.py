@@ -1,0 +1,167 @@
+"""Find, verify and unpack the CPython source a package asks for."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import urllib.request
+from dataclasses import dataclass
+
+from . import aptsource
+from .config import PackageConfig
+from .errors import PyrpathError
+
+SUPPORTED = ((3, 9), (3, 14))
+_TARBALL = re.compile(r"\.(tar\.(gz|xz|bz2|zst)|tgz)$")
+_VERSION = re.compile(rb'#define\s+PY_VERSION\s+"(\d+)\.(\d+)\.(\d+)[^"]*"')
+
+
+@dataclass(frozen=True)
+class PythonSource:
+    """A verified CPython source: a tarball or a directory, with its digest."""
+
+    path: str
+    sha256: str
+    is_directory: bool
+    origin: str
+
+
+def sha256_file(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fd:
+        for block in iter(lambda: fd.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def sha256_tree(root: str) -> str:
+    """A digest of a directory's file names, modes and contents."""
+    digest = hashlib.sha256()
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames.sort()
+        for name in sorted(filenames):
+            path = os.path.join(dirpath, name)
+            rel = os.path.relpath(path, root)
+            if os.path.islink(path):
+                digest.update(f"L {rel} {os.readlink(path)}\n".encode())
+            elif os.path.isfile(path):
+                digest.update(f"F {rel} {os.stat(path).st_mode & 0o111} {sha256_file(path)}\n".encode())
+    return digest.hexdigest()
+
+
+def resolve_source(config: PackageConfig, downloads: str, log: str) -> PythonSource:
+    """Turn Python-Source into a local, verified tarball or directory."""
+    spec = config.python_source
+    package = aptsource.parse_spec(spec)
+    if spec.startswith("debian:") and not package:
+        raise config.error("Python-Source", f"{spec!r} is not of the form debian:python3.X")
+    if package:
+        version = tuple(int(x) for x in package[len("python"):].split("."))
+        check_supported(config, version)  # type: ignore[arg-type]
+        tarball = aptsource.fetch_orig(package, os.path.join(downloads, "debian"), log)
+        return _verified_tarball(config, tarball, origin=spec)
+    if spec.startswith("https://"):
+        return _verified_tarball(config, download(config, spec, downloads), origin=spec)
+    if os.path.isdir(spec):
+        if not os.path.isfile(os.path.join(spec, "configure")):
+            raise config.error("Python-Source", f"{spec}/ has no configure script; point it at an unpacked CPython source tree")
+        return PythonSource(os.path.abspath(spec), sha256_tree(spec), True, spec)
+    if os.path.isfile(spec):
+        if not _TARBALL.search(spec):
+            raise config.error("Python-Source", f"{spec} is not a .tar.gz/.tar.xz/.tar.bz2 tarball")
+        return _verified_tarball(config, os.path.abspath(spec), origin=spec)
+    if spec == "cpython":
+        raise config.error(
+            "Python-Source",
+            "not set and there is no cpython/ directory; set it to debian:python3.11, a tarball or an https URL",
+        )
+    raise config.error("Python-Source", f"{spec} does not exist; fix the path (relative to the source tree)")
+
+
+def _verified_tarball(config: PackageConfig, path: str, origin: str) -> PythonSource:
+    actual = sha256_file(path)
+    expected = config.python_source_sha256
+    if expected and actual != expected:
+        raise config.error(
+            "Python-Source-Sha256",
+            f"{os.path.basename(path)} has sha256 {actual}, expected {expected}; fetch the right tarball or fix the checksum",
+        )
+    return PythonSource(path, actual, False, origin)
+
+
+def download(config: PackageConfig, url: str, downloads: str) -> str:
+    """Download an https URL into the download cache, verified before it is kept."""
+    expected = config.python_source_sha256
+    assert expected
+    final = os.path.join(downloads, "url", expected, os.path.basename(url.split("?")[0]) or "cpython.tar")
+    if os.path.isfile(final) and sha256_file(final) == expected:
+        return final
+    os.makedirs(os.path.dirname(final), exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(final), prefix=".part-")
+    try:
+        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=60) as response:
+            shutil.copyfileobj(response, out)
+        actual = sha256_file(tmp)
+        if actual != expected:
+            raise config.error("Python-Source-Sha256", f"{url} has sha256 {actual}, expected {expected}; fix the URL or checksum")
+        os.replace(tmp, final)
+    except OSError as exc:
+        raise config.error("Python-Source", f"download of {url} failed ({exc}); check the URL and the network") from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return final
+
+
+def unpack(config: PackageConfig, source: PythonSource, into: str) -> str:
+    """Unpack or copy the source into a fresh directory; return its path."""
+    os.makedirs(into)
+    if source.is_directory:
+        shutil.copytree(source.path, into, symlinks=True, dirs_exist_ok=True)
+    else:
+        result = subprocess.run(["tar", "-xf", source.path, "-C", into, "--strip-components=1", "--no-same-owner"],
+                                capture_output=True, text=True)
+        if result.returncode != 0:
+            detail = (result.stderr.strip().splitlines() or ["tar failed"])[-1]
+            raise config.error("Python-Source", f"{source.origin}: cannot unpack ({detail}); the tarball is damaged, fetch it again")
+    if not os.path.isfile(os.path.join(into, "configure")):
+        raise config.error("Python-Source", f"{source.origin} holds no configure script; is it a CPython source tarball?")
+    return into
+
+
+def read_version(config: PackageConfig, source: PythonSource) -> tuple[int, int, int]:
+    """CPython's version from Include/patchlevel.h, checked against what we support."""
+    if source.is_directory:
+        try:
+            with open(os.path.join(source.path, "Include", "patchlevel.h"), "rb") as fd:
+                header = fd.read()
+        except OSError:
+            header = b""
+    else:
+        result = subprocess.run(["tar", "-xOf", source.path, "--wildcards", "--no-wildcards-match-slash",
+                                 "*/Include/patchlevel.h"], capture_output=True)
+        if result.returncode != 0:
+            detail = (result.stderr.decode(errors="replace").strip().splitlines() or ["tar failed"])[-1]
+            raise config.error("Python-Source", f"{source.origin}: cannot read the tarball ({detail}); "
+                                                "it is damaged or not a CPython source tarball, fetch it again")
+        header = result.stdout
+    match = _VERSION.search(header)
+    if not match:
+        raise config.error("Python-Source", f"{config.python_source} has no Include/patchlevel.h; is it a CPython source?")
+    version = (int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    check_supported(config, version[:2])
+    return version
+
+
+def check_supported(config: PackageConfig, version: tuple[int, int]) -> None:
+    low, high = SUPPORTED
+    if not low <= tuple(version[:2]) <= high:
+        shown = ".".join(map(str, version[:2]))
+        raise config.error(
+            "Python-Source",
+            f"CPython {shown} is not supported; use a version from {low[0]}.{low[1]} to {high[0]}.{high[1]}",
+        )

@@ -1,0 +1,64 @@
+"""Where a package's private tree is staged, and what the commands pass on to each other."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+
+from .errors import PyrpathError
+
+
+def state_dir(package: str) -> str:
+    """Scratch space for one package under debian/.debhelper (dh_clean removes it)."""
+    return os.path.join("debian", ".debhelper", "pyrpath", package)
+
+
+@dataclass(frozen=True)
+class StagedTree:
+    """What dh_pyrpath_buildpython staged, as the later commands need it."""
+
+    package: str
+    destdir: str
+    prefix: str
+    version: str
+    build_dirs: tuple[str, ...]
+
+    @property
+    def short_version(self) -> str:
+        return ".".join(self.version.split(".")[:2])
+
+    @property
+    def root(self) -> str:
+        """The prefix as staged in the package tree (destdir + prefix)."""
+        return os.path.abspath(self.destdir) + self.prefix
+
+    @property
+    def python(self) -> str:
+        return os.path.join(self.root, "bin", f"python{self.short_version}")
+
+    @property
+    def site_packages(self) -> str:
+        return os.path.join(self.root, "lib", f"python{self.short_version}", "site-packages")
+
+    def save(self) -> None:
+        os.makedirs(state_dir(self.package), exist_ok=True)
+        path = os.path.join(state_dir(self.package), "staged.json")
+        with open(path + ".new", "w", encoding="utf-8") as fd:
+            json.dump(asdict(self), fd, indent=1)
+        os.replace(path + ".new", path)
+
+
+def load_staged(package: str, command: str) -> StagedTree:
+    """The staged tree of a package; a clear error when buildpython has not run."""
+    path = os.path.join(state_dir(package), "staged.json")
+    try:
+        with open(path, encoding="utf-8") as fd:
+            data = json.load(fd)
+    except (OSError, ValueError):
+        raise PyrpathError(f"{package}: no staged CPython ({path} missing); run dh_pyrpath_buildpython before {command}") from None
+    data["build_dirs"] = tuple(data["build_dirs"])
+    tree = StagedTree(**data)
+    if not os.path.isfile(tree.python):
+        raise PyrpathError(f"{package}: {tree.python} is missing; dh_pyrpath_buildpython must run again (was debian/{package} wiped?)")
+    return tree

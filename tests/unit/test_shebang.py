@@ -1,0 +1,57 @@
+"""Shebang rewriting: plain #! lines and pip's '''exec' trampoline."""
+
+from __future__ import annotations
+
+import os
+
+from dh_pyrpath.shebang import make_executable, rewrite_bin, rewrite_script
+
+STAGED = "/build/src/debian/svc/opt/svc"
+PREFIX = "/opt/svc"
+PY = "/opt/svc/bin/python3.11"
+
+
+def test_plain_shebang_to_final_prefix():
+    script = b"#!" + STAGED.encode() + b"/bin/python3.11\nimport sys\n"
+    assert rewrite_script(script, STAGED, PREFIX, PY) == b"#!/opt/svc/bin/python3.11\nimport sys\n"
+
+
+def test_unversioned_python_of_ensurepip_scripts_is_fixed():
+    assert rewrite_script(b"#!/opt/svc/bin/python\nx\n", STAGED, PREFIX, PY) == b"#!/opt/svc/bin/python3.11\nx\n"
+
+
+def test_already_final_and_foreign_scripts_untouched():
+    assert rewrite_script(b"#!/opt/svc/bin/python3.11\n", STAGED, PREFIX, PY) is None
+    assert rewrite_script(b"#!/bin/sh\necho hi\n", STAGED, PREFIX, PY) is None
+    assert rewrite_script(b"#!/usr/bin/python3\n", STAGED, PREFIX, PY) is None
+    assert rewrite_script(b"\x7fELF...", STAGED, PREFIX, PY) is None
+
+
+def test_trampoline_becomes_plain_shebang():
+    long_root = "/b/" + "x" * 150 + "/debian/svc/opt/svc"
+    script = (b"#!/bin/sh\n'''exec' " + long_root.encode() + b"/bin/python3.11 \"$0\" \"$@\"\n' '''\n"
+              b"# -*- coding: utf-8 -*-\nimport re\n")
+    assert rewrite_script(script, long_root, PREFIX, PY) == b"#!/opt/svc/bin/python3.11\n# -*- coding: utf-8 -*-\nimport re\n"
+
+
+def test_trampoline_kept_when_final_path_is_too_long():
+    prefix = "/opt/" + "p" * 140
+    python = prefix + "/bin/python3.11"
+    staged = "/build/debian/svc" + prefix
+    script = b"#!/bin/sh\n'''exec' " + staged.encode() + b"/bin/python3.11 \"$0\" \"$@\"\n' '''\nimport re\n"
+    new = rewrite_script(script, staged, prefix, python)
+    assert new.startswith(b"#!/bin/sh\n'''exec' " + python.encode() + b" ")
+    assert staged.encode() not in new
+
+
+def test_rewrite_bin_and_permissions(tmp_path):
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    (bindir / "svc").write_bytes(b"#!" + STAGED.encode() + b"/bin/python3.11\n")
+    (bindir / "svc").chmod(0o644)
+    os.symlink("svc", bindir / "link")
+    changed = rewrite_bin(str(bindir), STAGED, PREFIX, PY)
+    assert changed == [str(bindir / "svc")]
+    assert (bindir / "svc").read_bytes() == b"#!/opt/svc/bin/python3.11\n"
+    assert make_executable(str(bindir)) == [str(bindir / "svc")]
+    assert (bindir / "svc").stat().st_mode & 0o777 == 0o755
