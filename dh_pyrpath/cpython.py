@@ -27,8 +27,8 @@ REQUIRED_MODULES = {
     "_dbm": "libgdbm-compat-dev",
     "_uuid": "uuid-dev",
     "_decimal": "libmpdec-dev (or CPython's bundled copy)",
-    "pyexpat": "libexpat1-dev (or CPython's bundled copy)",
-    "_elementtree": "libexpat1-dev (or CPython's bundled copy)",
+    "pyexpat": "libexpat1-dev",
+    "_elementtree": "libexpat1-dev",
 }
 # What the cache key records about the libraries the build links against.
 DEV_PACKAGES = sorted({p.split()[0] for p in REQUIRED_MODULES.values()} | {"libgdbm-dev", "libc6-dev"})
@@ -49,7 +49,8 @@ class BuildRequest:
         return f"{self.version[0]}.{self.version[1]}"
 
     def configure_args(self) -> list[str]:
-        args = [f"--prefix={self.prefix}", "--enable-shared", "--with-ensurepip=install"]
+        # Debian's libexpat gets security updates; a bundled copy would not.
+        args = [f"--prefix={self.prefix}", "--enable-shared", "--with-ensurepip=install", "--with-system-expat"]
         if self.version[:2] >= (3, 10):
             args.append("--without-static-libpython")
         return args + list(self.configure_options)

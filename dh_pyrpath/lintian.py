@@ -7,19 +7,36 @@ import os
 from .debhelper import Invocation
 from .staging import StagedTree
 
-# (tag, path pattern under the prefix or None for the whole package, reason)
+# (tag, path pattern (with {prefix}), reason); each is written only if it can apply.
 OVERRIDES = (
     ("dir-or-file-in-opt", "{prefix}/*",
-     "dh-pyrpath ships the service's private CPython under its own prefix, away from the system Python"),
+     "the service's private CPython lives under its own prefix in /opt, away from the system Python, "
+     "by design of dh-pyrpath"),
+    ("package-installs-python-pycache-dir", "{prefix}/*",
+     "the private interpreter's bytecode is compiled at build time (checked-hash, reproducible) "
+     "because no py3compile trigger manages a private tree"),
+    ("library-not-linked-against-libc", "{prefix}/lib/python*/lib-dynload/*",
+     "CPython extension modules are loaded into the interpreter, which provides libc"),
+    ("embedded-library", "expat {prefix}/lib/python*/lib-dynload/pyexpat.*",
+     "pyexpat links Debian's libexpat.so.1 (--with-system-expat); lintian matches the error-message "
+     "table pyexpat itself carries"),
 )
+
+
+def applies(tag: str, prefix: str) -> bool:
+    """Whether an override can match a tree under this prefix."""
+    return tag != "dir-or-file-in-opt" or prefix.startswith("/opt/")
 
 
 def override_lines(tree: StagedTree) -> list[str]:
     lines = []
     for tag, pattern, reason in OVERRIDES:
+        if not applies(tag, tree.prefix):
+            continue
         lines.append(f"# {reason}")
-        target = pattern.format(prefix=tree.prefix.lstrip("/")) if pattern else ""
-        lines.append(f"{tree.package}: {tag}" + (f" [{target}]" if target else ""))
+        words = pattern.format(prefix=tree.prefix.lstrip("/")).split()
+        context = " ".join(words[:-1] + [f"[{words[-1]}]"])
+        lines.append(f"{tree.package}: {tag} {context}")
     return lines
 
 

@@ -9,6 +9,10 @@ import re
 MAX_SHEBANG = 127
 
 
+# A Python interpreter on a #! line: /usr/bin/env python3, /usr/local/bin/python, ...
+_ANY_PYTHON = re.compile(rb"^#!\s*(?:/usr/bin/env\s+)?(?:/\S*/)?python[0-9.]*(?=\s|$)")
+
+
 def _interpreter_pattern(staged_root: str, prefix: str) -> re.Pattern[bytes]:
     roots = b"|".join(re.escape(r.encode()) for r in sorted({staged_root, prefix}, key=len, reverse=True))
     return re.compile(rb"(?:" + roots + rb")/bin/python[0-9.]*")
@@ -17,18 +21,19 @@ def _interpreter_pattern(staged_root: str, prefix: str) -> re.Pattern[bytes]:
 def rewrite_script(content: bytes, staged_root: str, prefix: str, python: str) -> bytes | None:
     """The script with its interpreter set to python (a final path), or None if unchanged.
 
-    Handles the plain `#!/path/python` line and pip's `'''exec'` trampoline,
-    which pip writes when the build path is too long for a #! line; the
-    trampoline becomes a plain #! line again when the final path fits.
+    Handles the plain `#!/path/python` line (any Python: the staged one, the
+    system's, `env python3`) and pip's `'''exec'` trampoline, which pip
+    writes when the build path is too long for a #! line; the trampoline
+    becomes a plain #! line again when the final path fits.
     """
     if not content.startswith(b"#!"):
         return None
     pattern = _interpreter_pattern(staged_root, prefix)
     lines = content.split(b"\n", 3)
     first = lines[0]
-    if pattern.search(first):
-        new_first = b"#!" + python.encode() + first[pattern.search(first).end():]
-        new_first = new_first.rstrip() if new_first.endswith(b" ") else new_first
+    match = pattern.search(first) or _ANY_PYTHON.match(first)
+    if match:
+        new_first = (b"#!" + python.encode() + first[match.end():]).rstrip()
         return None if new_first == first else b"\n".join([new_first, *lines[1:]])
     if first.strip() == b"#!/bin/sh" and len(lines) >= 3 and lines[1].startswith(b"'''exec' ") \
             and pattern.search(lines[1]) and lines[2].strip() == b"' '''":
@@ -40,23 +45,31 @@ def rewrite_script(content: bytes, staged_root: str, prefix: str, python: str) -
     return None
 
 
-def rewrite_bin(bindir: str, staged_root: str, prefix: str, python: str) -> list[str]:
-    """Rewrite every script in bindir; return the files changed."""
+def rewrite_tree(root: str, staged_root: str, prefix: str, python: str) -> list[str]:
+    """Point every Python script under root at python; return the files changed."""
     changed = []
-    for name in sorted(os.listdir(bindir)):
-        path = os.path.join(bindir, name)
-        if os.path.islink(path) or not os.path.isfile(path):
-            continue
-        with open(path, "rb") as fd:
-            content = fd.read()
-        new = rewrite_script(content, staged_root, prefix, python)
-        if new is not None:
-            mode = os.stat(path).st_mode
-            with open(path, "wb") as fd:
-                fd.write(new)
-            os.chmod(path, mode)
-            changed.append(path)
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames.sort()
+        for name in sorted(filenames):
+            path = os.path.join(dirpath, name)
+            if not os.path.islink(path) and _rewrite_file(path, staged_root, prefix, python):
+                changed.append(path)
     return changed
+
+
+def _rewrite_file(path: str, staged_root: str, prefix: str, python: str) -> bool:
+    with open(path, "rb") as fd:
+        if fd.read(2) != b"#!":
+            return False
+        content = b"#!" + fd.read()
+    new = rewrite_script(content, staged_root, prefix, python)
+    if new is None:
+        return False
+    mode = os.stat(path).st_mode
+    with open(path, "wb") as fd:
+        fd.write(new)
+    os.chmod(path, mode)
+    return True
 
 
 def make_executable(bindir: str) -> list[str]:

@@ -14,7 +14,7 @@ from ..links import create_links
 from ..lintian import write_overrides
 from ..maintscript import add_snippet, purge_prefix_snippet
 from ..project import build_wheel, drop_local_direct_urls, install_wheel
-from ..shebang import make_executable, rewrite_bin
+from ..shebang import make_executable, rewrite_tree
 from ..slim import slim_default
 from ..staging import StagedTree, load_staged, state_dir
 
@@ -35,7 +35,7 @@ def finalise(invocation: Invocation, tree: StagedTree, log: str) -> None:
     slim_default(stdlib)
     bindir = os.path.join(tree.root, "bin")
     final_python = os.path.join(tree.prefix, "bin", f"python{tree.short_version}")
-    rewrite_bin(bindir, tree.root, tree.prefix, final_python)
+    rewrite_tree(tree.root, tree.root, tree.prefix, final_python)
     make_executable(bindir)
     remove_bytecode(tree.root)
     invocation.progress("compile bytecode (checked-hash)")

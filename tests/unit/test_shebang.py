@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from dh_pyrpath.shebang import make_executable, rewrite_bin, rewrite_script
+from dh_pyrpath.shebang import make_executable, rewrite_script, rewrite_tree
 
 STAGED = "/build/src/debian/svc/opt/svc"
 PREFIX = "/opt/svc"
@@ -20,11 +20,18 @@ def test_unversioned_python_of_ensurepip_scripts_is_fixed():
     assert rewrite_script(b"#!/opt/svc/bin/python\nx\n", STAGED, PREFIX, PY) == b"#!/opt/svc/bin/python3.11\nx\n"
 
 
-def test_already_final_and_foreign_scripts_untouched():
+def test_already_final_and_non_python_scripts_untouched():
     assert rewrite_script(b"#!/opt/svc/bin/python3.11\n", STAGED, PREFIX, PY) is None
     assert rewrite_script(b"#!/bin/sh\necho hi\n", STAGED, PREFIX, PY) is None
-    assert rewrite_script(b"#!/usr/bin/python3\n", STAGED, PREFIX, PY) is None
+    assert rewrite_script(b"#!/usr/bin/perl\n", STAGED, PREFIX, PY) is None
+    assert rewrite_script(b"#!/usr/bin/pythonista\n", STAGED, PREFIX, PY) is None
     assert rewrite_script(b"\x7fELF...", STAGED, PREFIX, PY) is None
+
+
+def test_system_python_shebangs_point_into_the_prefix():
+    for line in (b"#!/usr/bin/env python3", b"#!/usr/local/bin/python", b"#!/usr/bin/python3.11", b"#! /usr/bin/env python"):
+        assert rewrite_script(line + b"\nx\n", STAGED, PREFIX, PY) == b"#!/opt/svc/bin/python3.11\nx\n", line
+    assert rewrite_script(b"#!/usr/bin/env python3 -u\n", STAGED, PREFIX, PY) == b"#!/opt/svc/bin/python3.11 -u\n"
 
 
 def test_trampoline_becomes_plain_shebang():
@@ -44,14 +51,17 @@ def test_trampoline_kept_when_final_path_is_too_long():
     assert staged.encode() not in new
 
 
-def test_rewrite_bin_and_permissions(tmp_path):
+def test_rewrite_tree_and_permissions(tmp_path):
     bindir = tmp_path / "bin"
     bindir.mkdir()
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "cgi.py").write_bytes(b"#! /usr/local/bin/python\n")
     (bindir / "svc").write_bytes(b"#!" + STAGED.encode() + b"/bin/python3.11\n")
     (bindir / "svc").chmod(0o644)
     os.symlink("svc", bindir / "link")
-    changed = rewrite_bin(str(bindir), STAGED, PREFIX, PY)
-    assert changed == [str(bindir / "svc")]
+    changed = rewrite_tree(str(tmp_path), STAGED, PREFIX, PY)
+    assert changed == [str(bindir / "svc"), str(tmp_path / "lib" / "cgi.py")]
+    assert (tmp_path / "lib" / "cgi.py").read_bytes() == b"#!/opt/svc/bin/python3.11\n"
     assert (bindir / "svc").read_bytes() == b"#!/opt/svc/bin/python3.11\n"
     assert make_executable(str(bindir)) == [str(bindir / "svc")]
     assert (bindir / "svc").stat().st_mode & 0o777 == 0o755

@@ -1,0 +1,22 @@
+"""Integration fixtures: each example built once per test session.
+
+CPython builds are shared through dh-pyrpath's own cache (~/.cache/dh-pyrpath,
+or DH_PYRPATH_CACHE), so a second run on the same machine compiles nothing.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from debs import Built, build_example
+
+
+@pytest.fixture(scope="session")
+def hello_build(tmp_path_factory) -> Built:
+    return build_example("hello-service", str(tmp_path_factory.mktemp("hello")))
+
+
+@pytest.fixture(scope="session")
+def twin_build(tmp_path_factory) -> Built:
+    return build_example("twin-services", str(tmp_path_factory.mktemp("twin")))
+

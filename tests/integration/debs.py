@@ -1,0 +1,76 @@
+"""Build the examples with real dpkg-buildpackage; install and purge with real dpkg.
+
+Every example is built once per test session; CPython builds are shared
+through dh-pyrpath's own cache (~/.cache/dh-pyrpath, or DH_PYRPATH_CACHE),
+so a second run on the same machine compiles nothing.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+EXAMPLES = os.path.join(ROOT, "examples")
+
+
+def tool_is_installed() -> bool:
+    result = subprocess.run(["dpkg-query", "-W", "-f", "${Status}", "dh-pyrpath"], capture_output=True, text=True)
+    return result.stdout.endswith("installed")
+
+
+def build_env() -> tuple[dict[str, str], list[str]]:
+    """The environment for dpkg-buildpackage: the installed tool, else this checkout."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DH_", "DEB_"))}
+    if "DH_PYRPATH_CACHE" in os.environ:
+        env["DH_PYRPATH_CACHE"] = os.environ["DH_PYRPATH_CACHE"]
+    if tool_is_installed():
+        return env, []
+    env["PATH"] = os.path.join(ROOT, "debhelper") + ":" + env["PATH"]
+    env["PERL5LIB"] = os.path.join(ROOT, "perl5")
+    return env, ["-d"]  # dh-sequence-pyrpath is not installed: skip the build-dep check
+
+
+@dataclass(frozen=True)
+class Built:
+    """An example built with dpkg-buildpackage."""
+
+    source_dir: str
+    debs: dict[str, str]
+    log: str
+    seconds: float
+
+
+def build_example(name: str, workdir: str) -> Built:
+    src = os.path.join(workdir, name)
+    shutil.copytree(os.path.join(EXAMPLES, name), src)
+    env, extra = build_env()
+    log = os.path.join(workdir, f"{name}.build.log")
+    started = time.monotonic()
+    with open(log, "wb") as out:
+        result = subprocess.run(["dpkg-buildpackage", "-b", "-us", "-uc", *extra], cwd=src, env=env,
+                                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    seconds = time.monotonic() - started
+    if result.returncode != 0:
+        with open(log, encoding="utf-8", errors="replace") as fd:
+            tail = "".join(fd.readlines()[-40:])
+        pytest.fail(f"dpkg-buildpackage of {name} failed ({result.returncode}); log {log}:\n{tail}")
+    debs = {os.path.basename(p).split("_")[0]: p for p in glob.glob(os.path.join(workdir, "*.deb"))}
+    return Built(src, debs, log, seconds)
+
+
+def dpkg_install(*debs: str) -> None:
+    result = subprocess.run(["dpkg", "-i", *debs], capture_output=True, text=True,
+                            env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def dpkg_purge(*packages: str) -> None:
+    subprocess.run(["dpkg", "--purge", *packages], capture_output=True)

@@ -1,0 +1,152 @@
+"""The example service: built with dpkg-buildpackage, installed with dpkg -i, isolated."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import time
+import urllib.request
+
+import pytest
+
+from debs import dpkg_install, dpkg_purge
+from dh_pyrpath.buildpath import files_containing
+
+pytestmark = pytest.mark.slow
+
+PKG = "hello-service"
+PREFIX = "/opt/hello-service"
+PYTHON = f"{PREFIX}/bin/python3.11"
+
+# Run by the installed interpreter: import what the service uses, report where it came from.
+PROBE = """
+import json, sys, ssl, sqlite3, ctypes, decimal, markupsafe, yaml, hello_service
+from markupsafe import _speedups
+print(json.dumps({
+    "path": sys.path,
+    "outside": sorted(m.__file__ for m in list(sys.modules.values())
+                      if getattr(m, "__file__", None) and not m.__file__.startswith(sys.prefix + "/")),
+    "prefix": sys.prefix,
+    "json": json.__file__,
+    "speedups": _speedups.__file__,
+    "libpython": sorted({l.split()[-1] for l in open("/proc/self/maps") if "libpython" in l}),
+}))
+"""
+
+
+@pytest.fixture(scope="module")
+def installed(hello_build):
+    dpkg_install(hello_build.debs[PKG])
+    yield hello_build
+    dpkg_purge(PKG)
+
+
+def probe() -> dict:
+    out = subprocess.run([PYTHON, "-I", "-c", PROBE], check=True, capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
+def deb_field(deb: str, field: str) -> str:
+    return subprocess.run(["dpkg-deb", "-f", deb, field], check=True, capture_output=True, text=True).stdout
+
+
+def test_lintian_reports_no_error(hello_build):
+    result = subprocess.run(["lintian", "--fail-on", "error", hello_build.debs[PKG]], capture_output=True, text=True)
+    errors = [line for line in result.stdout.splitlines() if line.startswith("E:")]
+    assert errors == [] and result.returncode == 0, result.stdout + result.stderr
+
+
+def test_shlibs_depends_names_debian_libraries_not_libpython(hello_build):
+    depends = deb_field(hello_build.debs[PKG], "Depends")
+    assert "libssl3" in depends and "libffi8" in depends
+    assert "libpython3" not in depends
+
+
+def test_no_shlibs_file_or_ldconfig_trigger_for_private_libpython(hello_build, tmp_path):
+    subprocess.run(["dpkg-deb", "-e", hello_build.debs[PKG], str(tmp_path / "ctrl")], check=True)
+    assert not (tmp_path / "ctrl" / "shlibs").exists()
+    triggers = tmp_path / "ctrl" / "triggers"
+    assert not triggers.exists() or "ldconfig" not in triggers.read_text()
+
+
+def test_no_build_path_in_any_shipped_file(hello_build, tmp_path):
+    subprocess.run(["dpkg-deb", "-x", hello_build.debs[PKG], str(tmp_path / "root")], check=True)
+    build_root = os.path.dirname(hello_build.source_dir)
+    assert files_containing(str(tmp_path / "root"), [build_root]) == []
+
+
+def test_no_file_url_in_direct_url_json(hello_build, tmp_path):
+    subprocess.run(["dpkg-deb", "-x", hello_build.debs[PKG], str(tmp_path / "root")], check=True)
+    for dirpath, _, names in os.walk(tmp_path / "root"):
+        if "direct_url.json" in names:
+            assert "file:" not in open(os.path.join(dirpath, "direct_url.json")).read()
+
+
+def test_sys_path_holds_only_the_prefix(installed):
+    report = probe()
+    assert report["prefix"] == PREFIX
+    assert report["path"] and all(p.startswith(PREFIX + "/") for p in report["path"]), report["path"]
+
+
+def test_every_loaded_module_lives_under_the_prefix(installed):
+    report = probe()
+    assert report["outside"] == []
+    assert report["json"] == f"{PREFIX}/lib/python3.11/json/__init__.py"
+    assert report["speedups"].startswith(f"{PREFIX}/lib/python3.11/site-packages/markupsafe/")
+
+
+def test_libpython_is_mapped_from_the_prefix(installed):
+    assert probe()["libpython"] == [f"{PREFIX}/lib/libpython3.11.so.1.0"]
+    ldd = subprocess.run(["ldd", PYTHON], check=True, capture_output=True, text=True).stdout
+    line = next(l for l in ldd.splitlines() if "libpython" in l)
+    assert os.path.realpath(line.split("=>")[1].split()[0]) == f"{PREFIX}/lib/libpython3.11.so.1.0"
+
+
+def test_console_script_linked_into_usr_bin(installed):
+    assert os.readlink("/usr/bin/hello-service") == f"{PREFIX}/bin/hello-service"
+    with open(f"{PREFIX}/bin/hello-service", "rb") as fd:
+        assert fd.readline() == f"#!{PYTHON}\n".encode()
+
+
+def test_systemd_unit_installed(installed):
+    units = [p for p in ("/lib/systemd/system/hello-service.service", "/usr/lib/systemd/system/hello-service.service")
+             if os.path.exists(p)]
+    assert units and f"{PREFIX}/bin/hello-service" in open(units[0]).read()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_service_answers_over_loopback(installed):
+    port = free_port()
+    server = subprocess.Popen(["/usr/bin/hello-service", "--bind", "127.0.0.1", "--port", str(port)],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/info", timeout=2) as response:
+                    body = response.read().decode()
+                break
+            except OSError:
+                assert server.poll() is None, server.stdout.read().decode()
+                assert time.monotonic() < deadline, "service did not answer within 20 s"
+                time.sleep(0.2)
+        assert PREFIX in body
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as response:
+            assert response.status == 200
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_purge_leaves_nothing_under_the_prefix(installed):
+    probe()  # let the interpreter run once more, as a service would
+    dpkg_purge(PKG)
+    assert not os.path.exists(PREFIX)
+    assert not os.path.lexists("/usr/bin/hello-service")
