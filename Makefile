@@ -9,7 +9,8 @@ MANPAGES    := $(patsubst debhelper/%.pod,build/man/%.1,$(PODS))
 APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends
 # What building and testing dh-pyrpath itself needs (its runtime Depends come with its .deb).
 TOOL_DEPS   := debhelper dpkg-dev python3 python3-debian python3-packaging python3-pytest perl fakeroot
-TEST_DEPS   := lintian binutils curl ca-certificates
+# libpython3.11: the staged interpreter must not load Debian's copy even when it is installed.
+TEST_DEPS   := lintian binutils curl ca-certificates libpython3.11
 
 .PHONY: all man clean-man clean deps deps-test deb install demo check check-fast
 

@@ -104,6 +104,18 @@ def test_libpython_is_mapped_from_the_prefix(installed):
     assert os.path.realpath(line.split("=>")[1].split()[0]) == f"{PREFIX}/lib/libpython3.11.so.1.0"
 
 
+def test_staged_interpreter_loads_staged_libpython(installed):
+    """At build time the staged interpreter must not pick up the system's or an installed libpython."""
+    assert os.path.exists("/usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0") or os.path.exists(
+        "/usr/lib/libpython3.11.so.1.0"), "make check installs libpython3.11 for this test"
+    assert os.path.exists(f"{PREFIX}/lib/libpython3.11.so.1.0")  # an installed copy is there too
+    staged = os.path.join(installed.source_dir, "debian", PKG) + PREFIX
+    out = subprocess.run([f"{staged}/bin/python3.11", "-I", "-c",
+                          "print(*sorted({l.split()[-1] for l in open('/proc/self/maps') if 'libpython' in l}))"],
+                         check=True, capture_output=True, text=True).stdout.split()
+    assert out == [f"{staged}/lib/libpython3.11.so.1.0"]
+
+
 def test_console_script_linked_into_usr_bin(installed):
     assert os.readlink("/usr/bin/hello-service") == f"{PREFIX}/bin/hello-service"
     with open(f"{PREFIX}/bin/hello-service", "rb") as fd:
