@@ -22,7 +22,7 @@ PYTHON = f"{PREFIX}/bin/python3.11"
 
 # Run by the installed interpreter: import what the service uses, report where it came from.
 PROBE = """
-import json, sys, ssl, sqlite3, ctypes, decimal, markupsafe, yaml, hello_service
+import json, sys, ssl, sqlite3, ctypes, decimal, markupsafe, simplejson, hello_service
 from markupsafe import _speedups
 print(json.dumps({
     "path": sys.path,

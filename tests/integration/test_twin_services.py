@@ -11,7 +11,7 @@ from debs import dpkg_install, dpkg_purge
 
 pytestmark = pytest.mark.slow
 
-VERSIONS = {"twin-alpha": "3.7", "twin-beta": "2.10"}
+VERSIONS = {"twin-alpha": "3.10", "twin-beta": "2.10"}
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,3 @@
+"""hello-service: the dh-pyrpath example service."""
+
+__version__ = "1.0.0"
