@@ -8,7 +8,7 @@ PODS        := $(wildcard debhelper/*.pod)
 MANPAGES    := $(patsubst debhelper/%.pod,build/man/%.1,$(PODS))
 APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends
 # What building and testing dh-pyrpath itself needs (its runtime Depends come with its .deb).
-TOOL_DEPS   := debhelper dpkg-dev python3 python3-debian python3-packaging python3-pytest perl fakeroot
+TOOL_DEPS   := build-essential debhelper dpkg-dev python3 python3-debian python3-packaging python3-pytest perl fakeroot
 # libpython3.11: the staged interpreter must not load Debian's copy even when it is installed.
 TEST_DEPS   := lintian binutils curl ca-certificates libpython3.11
 
@@ -45,7 +45,7 @@ deb: deps
 	@ls -l $(BUILD)/pkg/*.deb
 
 install: deb
-	$(APT_INSTALL) $(BUILD)/pkg/dh-pyrpath_$(VERSION)_all.deb
+	$(APT_INSTALL) $(wildcard $(BUILD)/pkg/dh-pyrpath_*_all.deb)
 
 demo: install
 	examples/run-demo $(BUILD)/demo

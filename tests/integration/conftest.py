@@ -20,3 +20,8 @@ def hello_build(tmp_path_factory) -> Built:
 def twin_build(tmp_path_factory) -> Built:
     return build_example("twin-services", str(tmp_path_factory.mktemp("twin")))
 
+
+
+@pytest.fixture(scope="session")
+def pypiserver_build(tmp_path_factory) -> Built:
+    return build_example("pypiserver", str(tmp_path_factory.mktemp("pypiserver")))

@@ -10,8 +10,12 @@ from __future__ import annotations
 import glob
 import os
 import shutil
+import socket
 import subprocess
 import time
+import urllib.request
+from contextlib import contextmanager
+from typing import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -74,3 +78,33 @@ def dpkg_install(*debs: str) -> None:
 
 def dpkg_purge(*packages: str) -> None:
     subprocess.run(["dpkg", "--purge", *packages], capture_output=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def running(argv: list[str]) -> Iterator[subprocess.Popen]:
+    """A server process for the duration of the block, terminated afterwards."""
+    server = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        yield server
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def http_get(server: subprocess.Popen, url: str, seconds: float = 30) -> str:
+    """GET url from a starting server, retrying until it answers or exits."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return response.read().decode()
+        except OSError:
+            assert server.poll() is None, server.stdout.read().decode()
+            assert time.monotonic() < deadline, f"{url} did not answer within {seconds} s"
+            time.sleep(0.2)

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
-import time
-import urllib.request
 
 import pytest
 
-from debs import dpkg_install, dpkg_purge
+from debs import dpkg_install, dpkg_purge, free_port, http_get, running
 from dh_pyrpath.buildpath import files_containing
 
 pytestmark = pytest.mark.slow
@@ -128,33 +125,13 @@ def test_systemd_unit_installed(installed):
     assert units and f"{PREFIX}/bin/hello-service" in open(units[0]).read()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_service_answers_over_loopback(installed):
     port = free_port()
-    server = subprocess.Popen(["/usr/bin/hello-service", "--bind", "127.0.0.1", "--port", str(port)],
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/info", timeout=2) as response:
-                    body = response.read().decode()
-                break
-            except OSError:
-                assert server.poll() is None, server.stdout.read().decode()
-                assert time.monotonic() < deadline, "service did not answer within 20 s"
-                time.sleep(0.2)
-        assert PREFIX in body
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as response:
-            assert response.status == 200
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with running(["/usr/bin/hello-service", "--bind", "127.0.0.1", "--port", str(port)]) as server:
+        body = http_get(server, f"http://127.0.0.1:{port}/info")
+        assert json.loads(body)["prefix"] == PREFIX
+        assert json.loads(body)["modules_outside_prefix"] == []
+        assert json.loads(http_get(server, f"http://127.0.0.1:{port}/?name=x"))["hello"] == "x"
 
 
 def test_purge_leaves_nothing_under_the_prefix(installed):
