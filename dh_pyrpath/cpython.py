@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 from dataclasses import dataclass
+from typing import Callable
 
 from .buildflags import core_flags
 from .debhelper import BuildOptions
@@ -70,7 +71,8 @@ def clean_env() -> dict[str, str]:
     return env
 
 
-def compile_and_install(request: BuildRequest, src: str, destdir: str, log: str, progress) -> None:
+def compile_and_install(request: BuildRequest, src: str, destdir: str, log: str,
+                        progress: Callable[[str], None]) -> None:
     """./configure, make -jN, make install DESTDIR=destdir, each step logged."""
     flags = core_flags(src, request.build)
     env = clean_env()

@@ -7,7 +7,7 @@ import os
 from ..buildpath import files_containing
 from ..bytecode import compile_tree, remove_bytecode
 from ..cli import run
-from ..config import handled_packages, load_config
+from ..config import PackageConfig, handled_packages, load_config
 from ..debhelper import Invocation
 from ..errors import PyrpathError
 from ..links import create_links
@@ -22,7 +22,7 @@ COMMAND = "dh_pyrpath_install"
 SUMMARY = "Install the project into the staged tree and make the tree final (shebangs, bytecode, links)."
 
 
-def install_project(invocation: Invocation, tree: StagedTree, config, log: str) -> None:
+def install_project(invocation: Invocation, tree: StagedTree, config: PackageConfig, log: str) -> None:
     invocation.progress(f"build and install the project into {config.prefix}")
     wheel = build_wheel(tree, config, log, echo=invocation.verbose)
     install_wheel(tree, config, wheel, log, echo=invocation.verbose)

@@ -30,11 +30,9 @@ def libpython() -> str | None:
 
 def info() -> dict:
     """Where the interpreter, the stdlib, a C extension and libpython come from."""
-    outside = sorted(
-        module.__file__
-        for module in list(sys.modules.values())
-        if getattr(module, "__file__", None) and not module.__file__.startswith(sys.prefix + os.sep)
-    )
+    # realpath: __main__ is the /usr/bin link to <prefix>/bin/hello-service when run through it.
+    files = (getattr(module, "__file__", None) for module in list(sys.modules.values()))
+    outside = sorted(f for f in files if f and not os.path.realpath(f).startswith(sys.prefix + os.sep))
     return {
         "version": sys.version,
         "prefix": sys.prefix,
