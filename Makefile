@@ -10,7 +10,8 @@ APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install
 # What building and testing dh-pyrpath itself needs (its runtime Depends come with its .deb).
 TOOL_DEPS   := build-essential debhelper dpkg-dev python3 python3-debian python3-packaging python3-pytest perl fakeroot
 # libpython3.11: the staged interpreter must not load Debian's copy even when it is installed.
-TEST_DEPS   := lintian binutils curl ca-certificates libpython3.11
+# sbuild, mmdebstrap, uidmap: the offline build in a clean chroot (unshare mode); python3-pip: pyrpath vendor.
+TEST_DEPS   := lintian binutils curl ca-certificates libpython3.11 sbuild mmdebstrap uidmap python3-pip
 
 .PHONY: all man clean-man clean deps deps-test deb install demo check check-fast
 
@@ -34,8 +35,10 @@ deps:
 	apt-get update -q
 	$(APT_INSTALL) $(TOOL_DEPS)
 
+# sbuild's unshare mode maps the building user to a subordinate id range: give root one if it has none.
 deps-test: deps
 	$(APT_INSTALL) $(TEST_DEPS)
+	for f in /etc/subuid /etc/subgid; do grep -q '^root:' $$f 2>/dev/null || echo 'root:100000:65536' >> $$f; done
 
 # Build dh-pyrpath's own .deb from a copy of the work tree (keeps the tree clean).
 deb: deps

@@ -35,6 +35,12 @@ def cache_root(environ: dict[str, str] | None = None) -> str | None:
     return os.path.join(env.get("XDG_CACHE_HOME") or os.path.join(home, ".cache"), "dh-pyrpath")
 
 
+def downloads_dir(fallback: str) -> str:
+    """Where fetched CPython sources are kept: the cache's sources/, else fallback."""
+    root = cache_root()
+    return os.path.join(root, "sources") if root else fallback
+
+
 def _first_line(argv: list[str]) -> str:
     try:
         out = subprocess.run(argv, capture_output=True, text=True).stdout

@@ -44,10 +44,19 @@ def run(command: str, summary: str, steps: Callable[[Invocation], None], argv: l
     if "-h" in args or "--help" in args:
         print(usage(command, summary), end="")
         sys.exit(0)
-    try:
+
+    def act() -> None:
         invocation = parse_invocation(command, args)
         steps(invocation)
         record_in_log(invocation)
+
+    guarded(command, act)
+
+
+def guarded(command: str, action: Callable[[], None]) -> NoReturn:
+    """Run action; report our errors, OS errors and ^C as one error line, like debhelper."""
+    try:
+        action()
     except PyrpathError as exc:
         fail(command, str(exc))
     except OSError as exc:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 
 from .config import PackageConfig
 from .cpython import staged_env
+from .errors import PyrpathError
 from .runlog import run_logged
 from .staging import StagedTree
 
@@ -13,9 +15,19 @@ from .staging import StagedTree
 _MISDIRECTING = ("PIP_TARGET", "PIP_PREFIX", "PIP_ROOT", "PIP_USER", "PIP_REQUIRE_VIRTUALENV")
 
 
-def pip_env() -> dict[str, str]:
-    """The host's environment (PIP_* mirrors included) minus what would misdirect pip."""
-    env = {k: v for k, v in staged_env().items() if k not in _MISDIRECTING}
+def pip_env(config: PackageConfig) -> dict[str, str]:
+    """The environment pip runs in.
+
+    From an index: the host's (PIP_* mirrors, pip.conf) minus what would
+    misdirect pip.  From a wheelhouse: no host pip configuration at all, so
+    that the wheelhouse is the only source (no find-links or constraints
+    of the build machine's).
+    """
+    if config.wheelhouse:
+        env = {k: v for k, v in staged_env().items() if not k.startswith("PIP_")}
+        env["PIP_CONFIG_FILE"] = os.devnull
+    else:
+        env = {k: v for k, v in staged_env().items() if k not in _MISDIRECTING}
     env["PIP_ROOT_USER_ACTION"] = "ignore"
     return env
 
@@ -27,10 +39,16 @@ def index_options(config: PackageConfig) -> list[str]:
     return []
 
 
-def run_pip(tree: StagedTree, args: list[str], log: str, what: str, echo: bool) -> None:
-    """python -I -m pip <args> with the staged interpreter."""
+def run_pip(tree: StagedTree, config: PackageConfig, args: list[str], log: str, what: str, echo: bool) -> None:
+    """python -I -m pip <args> with the staged interpreter; pip's common failures explained in one line."""
     argv = [tree.python, "-I", "-m", "pip", "--disable-pip-version-check", *args]
-    run_logged(argv, log, what, env=pip_env(), echo=echo)
+    try:
+        run_logged(argv, log, what, env=pip_env(config), echo=echo)
+    except PyrpathError as exc:
+        reason = explain_failure(last_run(log), config)
+        if reason:
+            raise PyrpathError(f"{reason}; log: {log}") from None
+        raise exc from None
 
 
 def install_requirements(tree: StagedTree, config: PackageConfig, log: str, echo: bool) -> None:
@@ -38,4 +56,44 @@ def install_requirements(tree: StagedTree, config: PackageConfig, log: str, echo
     args = ["install", "--no-compile", "--no-warn-script-location", *index_options(config)]
     for path in config.requirements:
         args += ["-r", os.path.abspath(path)]
-    run_pip(tree, args, log, f"pip install of {', '.join(config.requirements)}", echo)
+    run_pip(tree, config, args, log, f"pip install of {', '.join(config.requirements)}", echo)
+
+
+def last_run(log: str) -> str:
+    """The output of the last command run_logged wrote to log."""
+    try:
+        with open(log, encoding="utf-8", errors="replace") as fd:
+            text = fd.read()
+    except OSError:
+        return ""
+    return text[text.rfind("\n$ ") + 1:]
+
+
+_HASH_ORIGIN = re.compile(r"^\s+(\S+) from (\S+)(?: \(from -r (\S+) \(line (\d+)\)\))?:?$")
+_HASHES = re.compile(r"Expected sha256 (\w+)\s+Got\s+(\w+)")
+_NOT_FOUND = re.compile(r"No matching distribution found for (\S+)")
+
+
+def explain_failure(output: str, config: PackageConfig) -> str | None:
+    """One line for the failures a maintainer fixes in the packaging: a changed wheel, a missing one."""
+    if "DO NOT MATCH THE HASHES" in output:
+        for line in output.splitlines():
+            origin = _HASH_ORIGIN.match(line)
+            if not origin:
+                continue
+            requirement, url, reqfile, number = origin.groups()
+            hashes = _HASHES.search(output[output.find(line):])
+            got = f"has sha256 {hashes.group(2)}, " if hashes else ""
+            where = f" at {os.path.relpath(reqfile)}:{number}" if reqfile else ""
+            shown = os.path.relpath(url[len("file://"):]) if url.startswith("file://") else url
+            return (f"{shown}: {got}not the --hash of {requirement}{where}; the file was changed: "
+                    "restore it (pyrpath vendor) or update the hash")
+    missing = _NOT_FOUND.search(output)
+    if missing:
+        files = ", ".join(config.requirements)
+        if config.wheelhouse:
+            return (f"{config.wheelhouse}/ holds no distribution of {missing.group(1)} (pinned in {files}); "
+                    "run pyrpath vendor again, or fix the pin")
+        return (f"no distribution of {missing.group(1)} (pinned in {files}) on the configured index; "
+                "fix the pin, or the index (PIP_INDEX_URL, /etc/pip.conf)")
+    return None

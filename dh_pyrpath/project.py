@@ -31,8 +31,8 @@ def build_wheel(tree: StagedTree, config: PackageConfig, log: str, echo: bool) -
     src = copy_project(os.path.join(work, "src"))
     dist = os.path.join(work, "dist")
     shutil.rmtree(dist, ignore_errors=True)
-    run_pip(tree, ["wheel", "--no-deps", "--wheel-dir", os.path.abspath(dist), *index_options(config),
-                   os.path.abspath(src)], log, "building the project's wheel", echo)
+    run_pip(tree, config, ["wheel", "--no-deps", "--wheel-dir", os.path.abspath(dist), *index_options(config),
+                           os.path.abspath(src)], log, "building the project's wheel", echo)
     wheels = glob.glob(os.path.join(dist, "*.whl"))
     if len(wheels) != 1:
         raise PyrpathError(f"building the project's wheel gave {len(wheels)} wheels in {dist}; see {log}")
@@ -42,7 +42,7 @@ def build_wheel(tree: StagedTree, config: PackageConfig, log: str, echo: bool) -
 
 def install_wheel(tree: StagedTree, config: PackageConfig, wheel: str, log: str, echo: bool) -> None:
     """pip install the project's wheel; dependencies come from the same index as the pins."""
-    run_pip(tree, ["install", "--no-compile", "--no-warn-script-location", *index_options(config), wheel],
+    run_pip(tree, config, ["install", "--no-compile", "--no-warn-script-location", *index_options(config), wheel],
             log, f"pip install of {os.path.basename(wheel)}", echo)
 
 

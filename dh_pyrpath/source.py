@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from . import aptsource
 from .config import PackageConfig
-from .errors import PyrpathError
 
 SUPPORTED = ((3, 9), (3, 14))
 _TARBALL = re.compile(r"\.(tar\.(gz|xz|bz2|zst)|tgz)$")
@@ -53,6 +52,32 @@ def sha256_tree(root: str) -> str:
     return digest.hexdigest()
 
 
+VENDORED = "cpython"
+
+
+def vendored_source(config: PackageConfig) -> PythonSource | None:
+    """The cpython/ directory `pyrpath vendor` unpacked, when Python-Source names a download.
+
+    A source package built offline carries the CPython that debian:python3.X
+    or the https URL names as its orig-cpython component; that copy is used
+    instead of fetching, provided it is the CPython version asked for.
+    """
+    spec = config.python_source
+    if not (aptsource.parse_spec(spec) or spec.startswith("https://")):
+        return None
+    if not os.path.isfile(os.path.join(VENDORED, "configure")):
+        return None
+    source = PythonSource(os.path.abspath(VENDORED), sha256_tree(VENDORED), True, f"{VENDORED}/ (vendored {spec})")
+    package = aptsource.parse_spec(spec)
+    if package:
+        wanted = package[len("python"):]
+        found = ".".join(map(str, read_version(config, source)[:2]))
+        if found != wanted:
+            raise config.error("Python-Source", f"{VENDORED}/ holds CPython {found} but {spec} asks for {wanted}; "
+                                                "run pyrpath vendor again")
+    return source
+
+
 def resolve_source(config: PackageConfig, downloads: str, log: str) -> PythonSource:
     """Turn Python-Source into a local, verified tarball or directory."""
     spec = config.python_source
@@ -74,7 +99,7 @@ def resolve_source(config: PackageConfig, downloads: str, log: str) -> PythonSou
         if not _TARBALL.search(spec):
             raise config.error("Python-Source", f"{spec} is not a .tar.gz/.tar.xz/.tar.bz2 tarball")
         return _verified_tarball(config, os.path.abspath(spec), origin=spec)
-    if spec == "cpython":
+    if spec == VENDORED:
         raise config.error(
             "Python-Source",
             "not set and there is no cpython/ directory; set it to debian:python3.11, a tarball or an https URL",
@@ -151,7 +176,7 @@ def read_version(config: PackageConfig, source: PythonSource) -> tuple[int, int,
         header = result.stdout
     match = _VERSION.search(header)
     if not match:
-        raise config.error("Python-Source", f"{config.python_source} has no Include/patchlevel.h; is it a CPython source?")
+        raise config.error("Python-Source", f"{source.origin} has no Include/patchlevel.h; is it a CPython source?")
     version = (int(match.group(1)), int(match.group(2)), int(match.group(3)))
     check_supported(config, version[:2])
     return version

@@ -9,9 +9,13 @@ from dataclasses import asdict, dataclass
 from .errors import PyrpathError
 
 
+# dh-pyrpath's scratch space (dh_clean removes debian/.debhelper).
+STATE_ROOT = os.path.join("debian", ".debhelper", "pyrpath")
+
+
 def state_dir(package: str) -> str:
-    """Scratch space for one package under debian/.debhelper (dh_clean removes it)."""
-    return os.path.join("debian", ".debhelper", "pyrpath", package)
+    """Scratch space for one package."""
+    return os.path.join(STATE_ROOT, package)
 
 
 @dataclass(frozen=True)

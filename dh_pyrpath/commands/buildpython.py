@@ -8,12 +8,12 @@ import subprocess
 import time
 
 from ..buildflags import key_flags
-from ..cache import cache_key, cache_root, entry_record, lookup, new_entry
+from ..cache import cache_key, cache_root, downloads_dir, entry_record, lookup, new_entry
 from ..cli import run
 from ..config import PackageConfig, handled_packages, load_config
 from ..cpython import BuildRequest, check_staged, compile_and_install, interpreter, scrub_build_paths
 from ..debhelper import Invocation
-from ..source import PythonSource, read_version, resolve_source, unpack
+from ..source import PythonSource, read_version, resolve_source, unpack, vendored_source
 from ..staging import StagedTree, state_dir
 
 COMMAND = "dh_pyrpath_buildpython"
@@ -37,8 +37,12 @@ def build_tree(invocation: Invocation, config: PackageConfig, source: PythonSour
 def obtain_tree(invocation: Invocation, config: PackageConfig, log: str) -> tuple[str, str, str]:
     """A built tree for this package's request: (tree, build_dir, version)."""
     root = cache_root()
-    downloads = os.path.join(root, "sources") if root else os.path.join(state_dir(config.package), "downloads")
-    source = resolve_source(config, downloads, log)
+    downloads = downloads_dir(os.path.join(state_dir(config.package), "downloads"))
+    source = vendored_source(config)
+    if source:
+        invocation.progress(f"using {source.origin}")
+    else:
+        source = resolve_source(config, downloads, log)
     version = read_version(config, source)
     request = BuildRequest(source.sha256, version, config.prefix, config.configure_options, invocation.build)
     dotted = ".".join(map(str, version))

@@ -8,6 +8,7 @@ so a second run on the same machine compiles nothing.
 from __future__ import annotations
 
 import glob
+import json
 import os
 import shutil
 import socket
@@ -52,9 +53,9 @@ class Built:
     seconds: float
 
 
-def build_example(name: str, workdir: str) -> Built:
+def build_example(name: str, workdir: str, examples: str = EXAMPLES) -> Built:
     src = os.path.join(workdir, name)
-    shutil.copytree(os.path.join(EXAMPLES, name), src)
+    shutil.copytree(os.path.join(examples, name), src)
     env, extra = build_env()
     log = os.path.join(workdir, f"{name}.build.log")
     started = time.monotonic()
@@ -108,3 +109,37 @@ def http_get(server: subprocess.Popen, url: str, seconds: float = 30) -> str:
             assert server.poll() is None, server.stdout.read().decode()
             assert time.monotonic() < deadline, f"{url} did not answer within {seconds} s"
             time.sleep(0.2)
+
+
+# Run by an installed interpreter: import what a service uses, report where it came from.
+PROBE = """
+import json, sys, ssl, sqlite3, ctypes, decimal
+for name in sys.argv[1:]:
+    __import__(name)
+print(json.dumps({
+    "path": sys.path,
+    "outside": sorted(m.__file__ for m in list(sys.modules.values())
+                      if getattr(m, "__file__", None) and not m.__file__.startswith(sys.prefix + "/")),
+    "prefix": sys.prefix,
+    "json": json.__file__,
+    "files": {name: sys.modules[name].__file__ for name in sys.argv[1:]},
+    "libpython": sorted({l.split()[-1] for l in open("/proc/self/maps") if "libpython" in l}),
+}))
+"""
+
+
+def probe(python: str, *modules: str) -> dict:
+    """What an installed interpreter loads, importing modules too (see PROBE)."""
+    out = subprocess.run([python, "-I", "-c", PROBE, *modules], check=True, capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
+def assert_isolated(python: str, prefix: str, version: str, *modules: str) -> dict:
+    """sys.path, every loaded module and libpython of python are under prefix."""
+    report = probe(python, *modules)
+    assert report["prefix"] == prefix
+    assert report["path"] and all(p.startswith(prefix + "/") for p in report["path"]), report["path"]
+    assert report["outside"] == []
+    assert report["json"] == f"{prefix}/lib/python{version}/json/__init__.py"
+    assert report["libpython"] == [f"{prefix}/lib/libpython{version}.so.1.0"]
+    return report

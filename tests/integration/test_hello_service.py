@@ -8,6 +8,7 @@ import subprocess
 
 import pytest
 
+import debs
 from debs import dpkg_install, dpkg_purge, free_port, http_get, running
 from dh_pyrpath.buildpath import files_containing
 
@@ -17,22 +18,6 @@ PKG = "hello-service"
 PREFIX = "/opt/hello-service"
 PYTHON = f"{PREFIX}/bin/python3.11"
 
-# Run by the installed interpreter: import what the service uses, report where it came from.
-PROBE = """
-import json, sys, ssl, sqlite3, ctypes, decimal, markupsafe, simplejson, hello_service
-from markupsafe import _speedups
-print(json.dumps({
-    "path": sys.path,
-    "outside": sorted(m.__file__ for m in list(sys.modules.values())
-                      if getattr(m, "__file__", None) and not m.__file__.startswith(sys.prefix + "/")),
-    "prefix": sys.prefix,
-    "json": json.__file__,
-    "speedups": _speedups.__file__,
-    "libpython": sorted({l.split()[-1] for l in open("/proc/self/maps") if "libpython" in l}),
-}))
-"""
-
-
 @pytest.fixture(scope="module")
 def installed(hello_build):
     dpkg_install(hello_build.debs[PKG])
@@ -41,8 +26,7 @@ def installed(hello_build):
 
 
 def probe() -> dict:
-    out = subprocess.run([PYTHON, "-I", "-c", PROBE], check=True, capture_output=True, text=True).stdout
-    return json.loads(out)
+    return debs.probe(PYTHON, "markupsafe._speedups", "simplejson", "hello_service")
 
 
 def deb_field(deb: str, field: str) -> str:
@@ -91,7 +75,7 @@ def test_every_loaded_module_lives_under_the_prefix(installed):
     report = probe()
     assert report["outside"] == []
     assert report["json"] == f"{PREFIX}/lib/python3.11/json/__init__.py"
-    assert report["speedups"].startswith(f"{PREFIX}/lib/python3.11/site-packages/markupsafe/")
+    assert report["files"]["markupsafe._speedups"].startswith(f"{PREFIX}/lib/python3.11/site-packages/markupsafe/")
 
 
 def test_libpython_is_mapped_from_the_prefix(installed):
