@@ -107,7 +107,8 @@ def _requirement_line(where: str, words: list[str]) -> Pin:
     try:
         requirement = Requirement(spec)
     except InvalidRequirement as exc:
-        raise PyrpathError(f"{where}: malformed requirement {spec!r} ({exc}); write e.g. name==1.2.3") from None
+        reason = str(exc).splitlines()[0]  # packaging adds the requirement and a caret on further lines
+        raise PyrpathError(f"{where}: malformed requirement {spec!r} ({reason}); write e.g. name==1.2.3") from None
     return Pin(canonicalize_name(requirement.name), str(requirement.specifier), where, hashed)
 
 

@@ -151,11 +151,30 @@ def unpack(config: PackageConfig, source: PythonSource, into: str) -> str:
         result = subprocess.run(["tar", "-xf", source.path, "-C", into, "--strip-components=1", "--no-same-owner"],
                                 capture_output=True, text=True)
         if result.returncode != 0:
-            detail = (result.stderr.strip().splitlines() or ["tar failed"])[-1]
-            raise config.error("Python-Source", f"{source.origin}: cannot unpack ({detail}); the tarball is damaged, fetch it again")
+            raise config.error("Python-Source", unpack_failure(source.origin, into, result.stderr))
     if not os.path.isfile(os.path.join(into, "configure")):
         raise config.error("Python-Source", f"{source.origin} holds no configure script; is it a CPython source tarball?")
     return into
+
+
+def mount_point(path: str) -> str:
+    """The mount point of the file system holding path."""
+    path = os.path.abspath(path)
+    while not os.path.ismount(path):
+        path = os.path.dirname(path)
+    return path
+
+
+def unpack_failure(origin: str, into: str, stderr: str) -> str:
+    """What to say when tar fails: a full disk is not a damaged tarball."""
+    lines = [line for line in stderr.strip().splitlines() if "Exiting with failure" not in line] or ["tar failed"]
+    if any(marker in line for line in lines for marker in ("No space left on device", "Wrote only", "Cannot write")):
+        space, mount = os.statvfs(into), mount_point(into)
+        if space.f_bavail * space.f_frsize < 1 << 20:
+            return (f"{origin}: cannot unpack: No space left on device on {mount}; "
+                    "check free space there (or point DH_PYRPATH_CACHE elsewhere)")
+        return f"{origin}: cannot unpack into {into} ({lines[-1]}); check that {mount} is writable"
+    return f"{origin}: cannot unpack ({lines[-1]}); the tarball is damaged, fetch it again"
 
 
 def read_version(config: PackageConfig, source: PythonSource) -> tuple[int, int, int]:
