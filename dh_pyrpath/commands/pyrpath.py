@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import json
+import re
 import sys
+import time
 
+from ..audit import audit
+from ..cache import cache_root
+from ..cacheadmin import entries, prune, usage, verify
 from ..cli import guarded
+from ..errors import PyrpathError
 from ..vendor import vendor
 
 COMMAND = "pyrpath"
+EXIT_FINDINGS = 1  # pyrpath audit found something, pyrpath cache verify a damaged entry; errors exit 255
+PRUNE_DAYS = 30
 
 
 def run_vendor(args: argparse.Namespace) -> None:
@@ -19,6 +28,129 @@ def run_vendor(args: argparse.Namespace) -> None:
         print(written.line())
 
 
+def run_audit(args: argparse.Namespace) -> None:
+    """Print the report (human or --json); exit 1 when anything is not isolated."""
+    report = audit(args.target, prefix=args.prefix, build_paths=args.build_path)
+    if args.json:
+        print(json.dumps(report.as_json(), indent=1))
+    else:
+        lines = report.summary()
+        print(f"{COMMAND} audit: {lines[0]}")
+        for line in lines[1:]:
+            print(line)
+    sys.stdout.flush()
+    if not report.isolated:
+        raise SystemExit(EXIT_FINDINGS)
+
+
+def human(size: int) -> str:
+    """A size in bytes as people read it: 812 kB, 4.2 MB, 256 MB."""
+    value = float(size)
+    for unit in ("B", "kB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            break
+        value /= 1000
+    return f"{value:.0f} {unit}" if unit == "B" or value >= 10 else f"{value:.1f} {unit}"
+
+
+def when(stamp: float, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return time.strftime(fmt, time.localtime(stamp)) if stamp else "?"
+
+
+def the_cache() -> str:
+    root = cache_root()
+    if root is None:
+        raise PyrpathError("DH_PYRPATH_CACHE: there is no cache (the variable is set empty, or HOME is not a "
+                           "writable directory); set DH_PYRPATH_CACHE to the cache's directory")
+    return root
+
+
+def older_than_days(text: str) -> int:
+    if not re.fullmatch(r"[0-9]+", text):
+        raise PyrpathError(f"--older-than: {text!r} is not a number of days; give a whole number such as "
+                           f"{PRUNE_DAYS}, or --all")
+    return int(text)
+
+
+def table(rows: list[tuple[str, ...]]) -> list[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
+
+
+def run_cache_list(args: argparse.Namespace) -> None:
+    """One line per entry, the most recently used first."""
+    root = the_cache()
+    found = entries(root)
+    if not found:
+        print(f"{COMMAND} cache list: no cached CPython in {root}")
+        return
+    rows = [("KEY", "CPYTHON", "PREFIX", "SIZE", "LAST USED", "BUILT")]
+    rows += [(e.key, e.version, e.prefix, human(e.size), when(e.last_used), when(e.built, "%Y-%m-%d"))
+             for e in found]
+    print("\n".join(table(rows)))
+
+
+def run_cache_size(args: argparse.Namespace) -> None:
+    found = usage(the_cache())
+    unfinished = f"{found.temporaries} temporary build director{'y' if found.temporaries == 1 else 'ies'}"
+    print(f"{human(found.total)} in {found.root}: {found.entries} entr{'y' if found.entries == 1 else 'ies'} "
+          f"({human(found.entries_size)}), {unfinished} ({human(found.temporaries_size)}), "
+          f"downloaded sources ({human(found.sources_size)})")
+
+
+def run_cache_prune(args: argparse.Namespace) -> None:
+    days = None if args.all else older_than_days(args.older_than)
+    result = prune(the_cache(), days)
+    for e in result.removed:
+        print(f"removed {e.key} (CPython {e.version} for {e.prefix}, last used {when(e.last_used)}, {human(e.size)})")
+    for temporary in result.temporaries:
+        print(f"removed {temporary.path} (left by a build that did not finish)")
+    for key in result.busy:
+        print(f"kept {key}: a build is using it")
+    print(f"{COMMAND} cache prune: freed {human(result.freed)}", flush=True)
+
+
+def run_cache_verify(args: argparse.Namespace) -> None:
+    """Hash every file of every entry; remove the damaged ones and exit 1 if there were any."""
+    def progress(message: str) -> None:
+        print(f"{COMMAND} cache verify: {message}", flush=True)
+
+    damaged = intact = 0
+    for key, problems in verify(the_cache(), progress):
+        if problems:
+            damaged += 1
+            print(f"{key}: damaged ({'; '.join(problems[:10])}{'; ...' if len(problems) > 10 else ''}); removed",
+                  flush=True)
+        else:
+            intact += 1
+            print(f"{key}: intact", flush=True)
+    progress(f"{intact} intact, {damaged} damaged and removed")
+    if damaged:
+        raise SystemExit(EXIT_FINDINGS)
+
+
+def cache_parser(actions: argparse._SubParsersAction) -> None:
+    cache = actions.add_parser(
+        "cache", help="list, measure, prune or verify the cache of built CPython trees",
+        description="Look after dh_pyrpath_buildpython's cache of built CPython trees ($DH_PYRPATH_CACHE, "
+                    "by default ~/.cache/dh-pyrpath).")
+    what = cache.add_subparsers(dest="cache_action", required=True, metavar="CACHE-ACTION")
+    what.add_parser("list", help="one line per entry: key, CPython version, prefix, size, last used, built",
+                    ).set_defaults(func=run_cache_list)
+    what.add_parser("size", help="the space the cache takes, in total and by part").set_defaults(func=run_cache_size)
+    pruning = what.add_parser(
+        "prune", help="remove entries not used for a while, and what dead builds left",
+        description="Remove the entries not used for DAYS days (or all of them), and the temporary directories "
+                    "of builds that did not finish; what a running build uses is kept.")
+    age = pruning.add_mutually_exclusive_group()
+    age.add_argument("--older-than", metavar="DAYS", default=str(PRUNE_DAYS),
+                     help=f"remove entries last used more than DAYS days ago (default {PRUNE_DAYS})")
+    age.add_argument("--all", action="store_true", help="remove every entry")
+    pruning.set_defaults(func=run_cache_prune)
+    what.add_parser("verify", help="hash every file of every entry; remove the damaged ones (exit status 1)",
+                    ).set_defaults(func=run_cache_verify)
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog=COMMAND, description="dh-pyrpath's maintainer commands; see pyrpath(1).")
     actions = top.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -27,9 +159,25 @@ def parser() -> argparse.ArgumentParser:
         description="In a source package using dh-pyrpath: write <src>_<ver>.orig-cpython.tar.* and "
                     "<src>_<ver>.orig-wheels.tar.xz beside the main orig tarball, unpacked in cpython/ and wheels/.")
     vendor_parser.set_defaults(func=run_vendor)
+    audit_parser = actions.add_parser(
+        "audit", help="check a .deb or an installed prefix for anything loaded from outside its prefix",
+        description="Check a .deb, an unpacked package tree or an installed prefix against dh-pyrpath's "
+                    "isolation invariants (libpython and NEEDED libraries, RUNPATHs, #! lines, build paths; "
+                    "for an installed prefix, also what its interpreter imports). Exit status 1 on any finding.")
+    audit_parser.add_argument("target", metavar="TARGET",
+                              help="a .deb, an unpacked package tree (e.g. debian/<pkg>), or an installed prefix")
+    audit_parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    audit_parser.add_argument("--prefix", metavar="DIR",
+                              help="the private prefix inside a .deb or tree "
+                                   "(default: the one directory holding bin/python3*)")
+    audit_parser.add_argument("--build-path", metavar="DIR", action="append", default=[],
+                              help="a directory the package was built in, looked for in every file (repeatable)")
+    audit_parser.set_defaults(func=run_audit)
+    cache_parser(actions)
     return top
 
 
 def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(sys.argv[1:] if argv is None else argv)
-    guarded(f"{COMMAND} {args.action}", lambda: args.func(args))
+    name = " ".join(filter(None, (COMMAND, args.action, getattr(args, "cache_action", None))))
+    guarded(name, lambda: args.func(args))
