@@ -25,3 +25,8 @@ def twin_build(tmp_path_factory) -> Built:
 @pytest.fixture(scope="session")
 def pypiserver_build(tmp_path_factory) -> Built:
     return build_example("pypiserver", str(tmp_path_factory.mktemp("pypiserver")))
+
+
+@pytest.fixture(scope="session")
+def imaging_build(tmp_path_factory) -> Built:
+    return build_example("imaging-service", str(tmp_path_factory.mktemp("imaging")))

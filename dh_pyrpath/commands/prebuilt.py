@@ -1,0 +1,36 @@
+"""dh_pyrpath_prebuilt: after dh_shlibdeps, put back the prebuilt wheel binaries and add what they need."""
+
+from __future__ import annotations
+
+import os
+
+from ..cli import run
+from ..config import handled_packages
+from ..debhelper import Invocation
+from ..prebuilt import add_to_substvar, put_back, recorded, shlibs_depends
+from ..staging import state_dir
+
+COMMAND = "dh_pyrpath_prebuilt"
+SUMMARY = ("Put the binaries of prebuilt wheels back once dh_dwz, dh_strip and dh_shlibdeps have run, "
+           "and add the Debian libraries they need to ${shlibs:Depends}.")
+
+
+def prebuilt(invocation: Invocation) -> None:
+    for package in handled_packages(invocation.packages, invocation.control):
+        files = recorded(state_dir(package))
+        if invocation.no_act:
+            invocation.progress(f"would put back {len(files)} prebuilt file(s) into {invocation.tmpdir(package)}")
+            continue
+        destdir = invocation.tmpdir(package)
+        moved = put_back(state_dir(package), destdir)
+        if not moved:
+            continue
+        depends = shlibs_depends(destdir, files, os.path.join(state_dir(package), "shlibdeps.log"))
+        if depends:
+            add_to_substvar(f"debian/{package}.substvars", "shlibs:Depends", depends)
+        invocation.progress(f"{package}: put back {moved} prebuilt wheel binaries (not stripped); they need: "
+                            f"{depends or 'nothing more'}")
+
+
+def main() -> None:
+    run(COMMAND, SUMMARY, prebuilt)
