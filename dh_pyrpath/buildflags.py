@@ -55,7 +55,10 @@ def core_flags(build_dir: str, options: BuildOptions) -> CoreFlags:
         words.append(mapping)
     if options.noopt:
         words.append("-O0")
+    # libpython's own calls need not go through the PLT: the interpreter is not interposed.
+    words.append("-fno-semantic-interposition")
     ldflags = dpkg_buildflags("LDFLAGS", build_dir).split()
+    ldflags.append("-fno-semantic-interposition")
     ldflags.append("-Wl,-rpath," + RUNPATH.replace("$", "\\$$"))
     return CoreFlags(" ".join(words), " ".join(ldflags))
 

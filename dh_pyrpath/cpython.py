@@ -31,8 +31,21 @@ REQUIRED_MODULES = {
     "pyexpat": "libexpat1-dev",
     "_elementtree": "libexpat1-dev",
 }
+# Optional modules configure builds when their -dev package happens to be installed
+# (_tkinter, nis, system libmpdec, libb2 for _blake2): part of what a build is.
+OPTIONAL_DEV_PACKAGES = {"tk-dev", "tcl-dev", "libnsl-dev", "libtirpc-dev", "libmpdec-dev", "libb2-dev"}
 # What the cache key records about the libraries the build links against.
-DEV_PACKAGES = sorted({p.split()[0] for p in REQUIRED_MODULES.values()} | {"libgdbm-dev", "libc6-dev"})
+DEV_PACKAGES = sorted({p.split()[0] for p in REQUIRED_MODULES.values()} | {"libgdbm-dev", "libc6-dev"}
+                      | OPTIONAL_DEV_PACKAGES)
+
+
+def effective_optimize(wanted: str, build: BuildOptions) -> str:
+    """The Optimize level after DEB_BUILD_OPTIONS: noopt means none, nopgo and nolto drop their part."""
+    if build.noopt:
+        return "none"
+    parts = [p for p in wanted.split("+") if p in ("pgo", "lto")]
+    parts = [p for p in parts if not (p == "pgo" and build.nopgo) and not (p == "lto" and build.nolto)]
+    return "+".join(parts) or "none"
 
 
 @dataclass(frozen=True)
@@ -44,6 +57,7 @@ class BuildRequest:
     prefix: str
     configure_options: tuple[str, ...]
     build: BuildOptions
+    optimize: str = "none"
 
     @property
     def short_version(self) -> str:
@@ -54,6 +68,11 @@ class BuildRequest:
         args = [f"--prefix={self.prefix}", "--enable-shared", "--with-ensurepip=install", "--with-system-expat"]
         if self.version[:2] >= (3, 10):
             args.append("--without-static-libpython")
+        level = effective_optimize(self.optimize, self.build)
+        if "pgo" in level:
+            args.append("--enable-optimizations")  # its training run ignores failing tests ("|| true")
+        if "lto" in level:
+            args.append("--with-lto")
         return args + list(self.configure_options)
 
 
@@ -71,11 +90,24 @@ def clean_env() -> dict[str, str]:
     return env
 
 
+def source_epoch(src: str) -> str:
+    """The CPython source's own date (Include/patchlevel.h), for the build date it records.
+
+    Not the package's SOURCE_DATE_EPOCH: a cached build serves many package
+    versions, and its sys.version must not depend on which one built it.
+    """
+    return str(int(os.stat(os.path.join(src, "Include", "patchlevel.h")).st_mtime))
+
+
 def compile_and_install(request: BuildRequest, src: str, destdir: str, log: str,
                         progress: Callable[[str], None]) -> None:
     """./configure, make -jN, make install DESTDIR=destdir, each step logged."""
     flags = core_flags(src, request.build)
     env = clean_env()
+    env["SOURCE_DATE_EPOCH"] = source_epoch(src)
+    level = effective_optimize(request.optimize, request.build)
+    if level != "none":
+        progress(f"optimize: {level} (DEB_BUILD_OPTIONS noopt, nopgo, nolto lower it)")
     configure = ["./configure", *request.configure_args(),
                  f"CFLAGS_NODIST={flags.cflags_nodist}", f"LDFLAGS_NODIST={flags.ldflags_nodist}"]
     progress(f"configure CPython {'.'.join(map(str, request.version))} for {request.prefix}")

@@ -28,6 +28,8 @@ CONFIG_OPTIONS = {
     "--install-project": "Install-Project",
     "--configure-options": "Configure-Options",
     "--links": "Links",
+    "--optimize": "Optimize",
+    "--slim": "Slim",
 }
 
 
@@ -46,6 +48,8 @@ class BuildOptions:
 
     parallel: int = 1
     noopt: bool = False
+    nopgo: bool = False
+    nolto: bool = False
     nocheck: bool = False
     nostrip: bool = False
     terse: bool = False
@@ -63,6 +67,8 @@ class BuildOptions:
         return cls(
             parallel=parallel,
             noopt="noopt" in words,
+            nopgo="nopgo" in words,
+            nolto="nolto" in words,
             nocheck="nocheck" in words,
             nostrip="nostrip" in words,
             terse="terse" in words,
