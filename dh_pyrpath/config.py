@@ -21,7 +21,14 @@ FIELDS = (
     "Install-Project",
     "Configure-Options",
     "Links",
+    "Optimize",
+    "Slim",
 )
+OPTIMIZE_LEVELS = ("none", "lto", "pgo", "pgo+lto")
+# What Slim can drop from the private tree; DEFAULT_SLIM when the field is not given.
+SLIM_ITEMS = ("tests", "static", "idlelib", "tkinter", "ensurepip", "lib2to3", "headers", "config")
+DEFAULT_SLIM = ("tests", "static")
+DEFAULT_OPTIMIZE = "none"  # see README: Optimize, and bench/speed
 _CANONICAL = {name.lower(): name for name in FIELDS}
 _FIELD_LINE = re.compile(r"^([^\s:#][^\s:]*)\s*:")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -44,6 +51,8 @@ class PackageConfig:
     install_project: bool
     configure_options: tuple[str, ...]
     links: tuple[str, ...]
+    optimize: str = DEFAULT_OPTIMIZE
+    slim: tuple[str, ...] = DEFAULT_SLIM
 
     def error(self, field: str | None, message: str) -> PyrpathError:
         """An error naming this configuration file and field."""
@@ -62,6 +71,25 @@ def config_file(package: str, control: SourceControl) -> str | None:
 def handled_packages(packages: tuple[str, ...], control: SourceControl) -> list[str]:
     """The selected packages that carry a dh-pyrpath configuration file."""
     return [p for p in packages if config_file(p, control)]
+
+
+def load_configs(selected: tuple[str, ...], control: SourceControl,
+                 overrides: dict[str, str] | None = None) -> list[PackageConfig]:
+    """The configurations of the selected packages that have one.
+
+    Every configured package of the source is read, so that two packages
+    sharing a Prefix (their files would clash in dpkg) is caught whichever
+    of them this run builds.
+    """
+    configs = {p: load_config(p, control, overrides if p in selected else None)
+               for p in control.names() if config_file(p, control)}
+    owners: dict[str, PackageConfig] = {}
+    for config in configs.values():
+        owner = owners.setdefault(config.prefix, config)
+        if owner is not config:
+            raise config.error("Prefix", f"{config.prefix} is also the prefix of {owner.package} ({owner.path}); "
+                                         "give each package its own")
+    return [configs[p] for p in handled_packages(selected, control)]
 
 
 def read_fields(path: str) -> dict[str, str]:
@@ -120,6 +148,8 @@ def load_config(package: str, control: SourceControl, overrides: dict[str, str] 
         install_project=_install_project(path, fields.get("Install-Project")),
         configure_options=_configure_options(path, fields.get("Configure-Options", "")),
         links=_links(path, fields.get("Links", "")),
+        optimize=_optimize(path, fields.get("Optimize") or DEFAULT_OPTIMIZE),
+        slim=_slim(path, fields.get("Slim")),
     )
     if config.python_source.startswith("https://") and not config.python_source_sha256:
         raise config.error("Python-Source", "an https URL needs Python-Source-Sha256 (the tarball's sha256)")
@@ -207,3 +237,23 @@ def _links(path: str, value: str) -> tuple[str, ...]:
         if not _LINK_NAME.match(name):
             raise PyrpathError(f"{path}: Links: {name!r} is not a script name; list names from <Prefix>/bin")
     return names
+
+
+def _optimize(path: str, value: str) -> str:
+    level = value.strip().lower()
+    if level not in OPTIMIZE_LEVELS:
+        raise PyrpathError(f"{path}: Optimize: {value!r} is not one of {', '.join(OPTIMIZE_LEVELS)}")
+    return level
+
+
+def _slim(path: str, value: str | None) -> tuple[str, ...]:
+    """What to drop: the listed items; 'none' keeps everything; unset means DEFAULT_SLIM."""
+    if value is None or not value.strip():
+        return DEFAULT_SLIM
+    items = tuple(value.replace(",", " ").lower().split())
+    if items == ("none",):
+        return ()
+    for item in items:
+        if item not in SLIM_ITEMS:
+            raise PyrpathError(f"{path}: Slim: {item!r} is not one of {', '.join(SLIM_ITEMS)} (or none)")
+    return tuple(dict.fromkeys(items))

@@ -17,6 +17,9 @@ OVERRIDES = (
      "because no py3compile trigger manages a private tree"),
     ("library-not-linked-against-libc", "{prefix}/lib/python*/lib-dynload/*",
      "CPython extension modules are loaded into the interpreter, which provides libc"),
+    ("shared-library-lacks-prerequisites", "{prefix}/lib/python*/lib-dynload/*",
+     "CPython extension modules that need no library of their own: the interpreter that loads them "
+     "provides libc and libpython"),
     ("embedded-library", "expat {prefix}/lib/python*/lib-dynload/pyexpat.*",
      "pyexpat links Debian's libexpat.so.1 (--with-system-expat); lintian matches the error-message "
      "table pyexpat itself carries"),
@@ -40,16 +43,32 @@ def override_lines(tree: StagedTree) -> list[str]:
     return lines
 
 
+def maintainer_overrides(package: str, main_package: str) -> str | None:
+    """The maintainer's debian/<pkg>.lintian-overrides (debian/lintian-overrides for the main package)."""
+    candidates = [f"debian/{package}.lintian-overrides"] + (["debian/lintian-overrides"] if package == main_package else [])
+    return next((path for path in candidates if os.path.isfile(path)), None)
+
+
 def write_overrides(invocation: Invocation, tree: StagedTree) -> str:
-    """Write usr/share/lintian/overrides/<pkg>; warn when the maintainer's file will replace it."""
+    """Write usr/share/lintian/overrides/<pkg>: the maintainer's overrides, then ours.
+
+    The add-on tells dh_lintian to leave such packages alone (it would
+    install the maintainer's file over this one).  An executable overrides
+    file (dh-exec) is dh_lintian's to run: then ours are only reported.
+    """
     directory = os.path.join(tree.destdir, "usr", "share", "lintian", "overrides")
     os.makedirs(directory, exist_ok=True)
     path = os.path.join(directory, tree.package)
     lines = override_lines(tree)
-    with open(path, "w", encoding="utf-8") as fd:
-        fd.write("\n".join(lines) + "\n")
-    own = os.path.join("debian", f"{tree.package}.lintian-overrides")
-    if os.path.isfile(own):
+    own = maintainer_overrides(tree.package, invocation.control.main_package)
+    if own and os.access(own, os.X_OK):
         tags = [line for line in lines if not line.startswith("#")]
-        invocation.warn(f"{own} replaces dh-pyrpath's overrides when dh_lintian runs; add: {'; '.join(tags)}")
+        invocation.warn(f"{own} is executable, so dh_lintian installs its output alone; add: {'; '.join(tags)}")
+        return path
+    merged = []
+    if own:
+        with open(own, encoding="utf-8") as fd:
+            merged = [fd.read().rstrip("\n")]
+    with open(path, "w", encoding="utf-8") as fd:
+        fd.write("\n".join(merged + lines) + "\n")
     return path

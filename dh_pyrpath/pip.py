@@ -8,6 +8,7 @@ import re
 from .config import PackageConfig
 from .cpython import staged_env
 from .errors import PyrpathError
+from .extensions import compiler_env
 from .runlog import run_logged
 from .staging import StagedTree
 
@@ -42,8 +43,9 @@ def index_options(config: PackageConfig) -> list[str]:
 def run_pip(tree: StagedTree, config: PackageConfig, args: list[str], log: str, what: str, echo: bool) -> None:
     """python -I -m pip <args> with the staged interpreter; pip's common failures explained in one line."""
     argv = [tree.python, "-I", "-m", "pip", "--disable-pip-version-check", *args]
+    env = pip_env(config) | compiler_env(tree)
     try:
-        run_logged(argv, log, what, env=pip_env(config), echo=echo)
+        run_logged(argv, log, what, env=env, echo=echo)
     except PyrpathError as exc:
         reason = explain_failure(last_run(log), config)
         if reason:

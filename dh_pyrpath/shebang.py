@@ -46,7 +46,12 @@ def rewrite_script(content: bytes, staged_root: str, prefix: str, python: str) -
 
 
 def rewrite_tree(root: str, staged_root: str, prefix: str, python: str) -> list[str]:
-    """Point every Python script under root at python; return the files changed."""
+    """Point every Python script under root at python and make every script executable.
+
+    A file with a #! line that cannot be run is a lintian warning
+    (script-not-executable); pip and setuptools vendor a few.  Returns the
+    files changed.
+    """
     changed = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames.sort()
@@ -63,23 +68,12 @@ def _rewrite_file(path: str, staged_root: str, prefix: str, python: str) -> bool
             return False
         content = b"#!" + fd.read()
     new = rewrite_script(content, staged_root, prefix, python)
-    if new is None:
-        return False
     mode = os.stat(path).st_mode
-    with open(path, "wb") as fd:
-        fd.write(new)
-    os.chmod(path, mode)
+    executable = mode | 0o111 if mode & 0o444 == 0o444 else mode | 0o100
+    if new is None and mode == executable:
+        return False
+    if new is not None:
+        with open(path, "wb") as fd:
+            fd.write(new)
+    os.chmod(path, executable)
     return True
-
-
-def make_executable(bindir: str) -> list[str]:
-    """chmod +x the regular files of bindir (dh_fixperms leaves /opt alone)."""
-    changed = []
-    for name in sorted(os.listdir(bindir)):
-        path = os.path.join(bindir, name)
-        if os.path.isfile(path) and not os.path.islink(path):
-            mode = os.stat(path).st_mode
-            if mode & 0o111 != 0o111:
-                os.chmod(path, (mode | 0o755) & 0o755)
-                changed.append(path)
-    return changed

@@ -8,9 +8,9 @@ import subprocess
 import time
 
 from ..buildflags import key_flags
-from ..cache import cache_key, cache_root, downloads_dir, entry_record, lookup, new_entry
+from ..cache import cache_key, cache_root, downloads_dir, entry_record, obtain
 from ..cli import run
-from ..config import PackageConfig, handled_packages, load_config
+from ..config import PackageConfig, load_configs
 from ..cpython import BuildRequest, check_staged, compile_and_install, interpreter, scrub_build_paths
 from ..debhelper import Invocation
 from ..source import PythonSource, read_version, resolve_source, unpack, vendored_source
@@ -44,7 +44,8 @@ def obtain_tree(invocation: Invocation, config: PackageConfig, log: str) -> tupl
     else:
         source = resolve_source(config, downloads, log)
     version = read_version(config, source)
-    request = BuildRequest(source.sha256, version, config.prefix, config.configure_options, invocation.build)
+    request = BuildRequest(source.sha256, version, config.prefix, config.configure_options, invocation.build,
+                           config.optimize)
     dotted = ".".join(map(str, version))
     if root is None:
         work = os.path.join(state_dir(config.package), "cpython")
@@ -53,15 +54,11 @@ def obtain_tree(invocation: Invocation, config: PackageConfig, log: str) -> tupl
         build_tree(invocation, config, source, request, work, log)
         return os.path.join(work, "tree"), os.path.abspath(os.path.join(work, "src")), dotted
     key = cache_key(request, key_flags(invocation.build))
-    tree = lookup(root, key)
-    if tree:
+    obtained = obtain(root, key, request, lambda work: build_tree(invocation, config, source, request, work, log),
+                      invocation.progress, invocation.warn)
+    if obtained.reused:
         invocation.progress(f"reusing cached CPython {dotted} for {config.prefix} ({key})")
-    else:
-        with new_entry(root, key, request) as work:
-            build_tree(invocation, config, source, request, work, log)
-        tree = lookup(root, key)
-        assert tree
-    return tree, entry_record(tree)["build_dir"], dotted
+    return obtained.tree, entry_record(obtained.tree)["build_dir"], dotted
 
 
 def stage(invocation: Invocation, tree: str, destdir: str, prefix: str) -> None:
@@ -76,8 +73,8 @@ def stage(invocation: Invocation, tree: str, destdir: str, prefix: str) -> None:
 
 
 def buildpython(invocation: Invocation) -> None:
-    for package in handled_packages(invocation.packages, invocation.control):
-        config = load_config(package, invocation.control, invocation.overrides)
+    for config in load_configs(invocation.packages, invocation.control, invocation.overrides):
+        package = config.package
         destdir = invocation.tmpdir(package)
         if invocation.no_act:
             invocation.progress(f"would stage CPython from {config.python_source} at {destdir}{config.prefix}")

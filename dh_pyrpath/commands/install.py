@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import os
 
-from ..buildpath import files_containing
+from ..audit import Layout, static_audit
 from ..bytecode import compile_tree, remove_bytecode
 from ..cli import run
-from ..config import PackageConfig, handled_packages, load_config
+from ..config import PackageConfig, load_configs
 from ..debhelper import Invocation
 from ..errors import PyrpathError
 from ..links import create_links
 from ..lintian import write_overrides
 from ..maintscript import add_snippet, purge_prefix_snippet
+from ..prebuilt import prebuilt_elf_files, record, set_aside
 from ..project import build_wheel, drop_local_direct_urls, install_wheel
-from ..shebang import make_executable, rewrite_tree
-from ..slim import slim_default
+from ..shebang import rewrite_tree
+from ..slim import slim
 from ..staging import StagedTree, load_staged, state_dir
 
 COMMAND = "dh_pyrpath_install"
@@ -28,37 +29,41 @@ def install_project(invocation: Invocation, tree: StagedTree, config: PackageCon
     install_wheel(tree, config, wheel, log, echo=invocation.verbose)
 
 
-def finalise(invocation: Invocation, tree: StagedTree, log: str) -> None:
+def finalise(invocation: Invocation, tree: StagedTree, config: PackageConfig, log: str) -> None:
     """Shebangs, slimming, bytecode and permissions of the staged prefix."""
     drop_local_direct_urls(tree.site_packages)
-    stdlib = os.path.join(tree.root, "lib", f"python{tree.short_version}")
-    slim_default(stdlib)
-    bindir = os.path.join(tree.root, "bin")
+    slim(tree.root, tree.short_version, config.slim)
     final_python = os.path.join(tree.prefix, "bin", f"python{tree.short_version}")
     rewrite_tree(tree.root, tree.root, tree.prefix, final_python)
-    make_executable(bindir)
     remove_bytecode(tree.root)
     invocation.progress("compile bytecode (checked-hash)")
     if compile_tree(tree, invocation.build.parallel, log) != 0:
         invocation.warn(f"some files did not byte-compile (they will run from source); see {log}")
 
 
-def refuse_build_paths(tree: StagedTree) -> None:
-    """Fail when any file of the package still mentions the source or build directory."""
-    needles = [os.getcwd(), *tree.build_dirs]
-    hits = files_containing(os.path.abspath(tree.destdir), needles)
-    if hits:
-        shown = ", ".join(os.path.relpath(path, tree.destdir) for path, _ in hits[:5])
-        more = f" and {len(hits) - 5} more" if len(hits) > 5 else ""
+def refuse_leaks(tree: StagedTree) -> None:
+    """Fail when the finished tree breaks isolation: the static part of pyrpath audit.
+
+    Build paths are the source directory, CPython's build directory and any
+    debhelper staging path; ELF files must find libpython under the prefix,
+    and every Python #! must run the prefix's interpreter.
+    """
+    root = os.path.abspath(tree.destdir)
+    report = static_audit(Layout(root, tree.prefix), tree.destdir, [os.getcwd(), *tree.build_dirs])
+    if report.findings:
+        findings = report.sorted_findings()
+        shown = "; ".join(f.line() for f in findings[:3])
+        more = f"; and {len(findings) - 3} more" if len(findings) > 3 else ""
         raise PyrpathError(
-            f"{len(hits)} file(s) in {tree.destdir} contain the build path {hits[0][1]}: {shown}{more}; "
-            "this is a dh-pyrpath bug or a package writing its build path, please report it"
+            f"{len(findings)} isolation finding(s) in {tree.destdir}: {shown}{more}; run "
+            f"pyrpath audit --prefix {tree.prefix} {tree.destdir} for all, and fix what put them there "
+            "(a dh-pyrpath bug or a package writing its build path: please report it)"
         )
 
 
 def install(invocation: Invocation) -> None:
-    for package in handled_packages(invocation.packages, invocation.control):
-        config = load_config(package, invocation.control, invocation.overrides)
+    for config in load_configs(invocation.packages, invocation.control, invocation.overrides):
+        package = config.package
         if invocation.no_act:
             invocation.progress(f"would finish {config.prefix} in {invocation.tmpdir(package)}")
             continue
@@ -66,11 +71,21 @@ def install(invocation: Invocation) -> None:
         log = os.path.join(state_dir(package), "install.log")
         if config.install_project:
             install_project(invocation, tree, config, log)
-        finalise(invocation, tree, log)
-        create_links(tree, config)
+        create_links(tree, config)  # before finalise: a missing script leaves the tree untouched
+        finalise(invocation, tree, config, log)
         write_overrides(invocation, tree)
         add_snippet(package, "postrm", COMMAND, purge_prefix_snippet(config.prefix))
-        refuse_build_paths(tree)
+        refuse_leaks(tree)
+        keep_elf_tools_off_prebuilt(invocation, tree)
+
+
+def keep_elf_tools_off_prebuilt(invocation: Invocation, tree: StagedTree) -> None:
+    """Set the binaries of prebuilt wheels aside until dh_pyrpath_prebuilt, after dh_strip."""
+    files = prebuilt_elf_files(tree.site_packages)
+    record(state_dir(tree.package), tree.destdir, files)
+    if files:
+        invocation.progress(f"{len(files)} binaries from prebuilt wheels kept from dh_dwz and dh_strip")
+        set_aside(state_dir(tree.package), tree.destdir)
 
 
 def main() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from ..cli import run
-from ..config import handled_packages, load_config
+from ..config import load_configs
 from ..debhelper import Invocation
 from ..pip import install_requirements
 from ..requirements import unpinned, validate_requirement_files
@@ -16,8 +16,8 @@ SUMMARY = "pip-install each package's pinned requirements with its staged interp
 
 
 def pipinstall(invocation: Invocation) -> None:
-    for package in handled_packages(invocation.packages, invocation.control):
-        config = load_config(package, invocation.control, invocation.overrides)
+    for config in load_configs(invocation.packages, invocation.control, invocation.overrides):
+        package = config.package
         pins = validate_requirement_files(config.requirements)
         for pin in unpinned(pins):
             invocation.warn(f"{pin.where}: {pin.name}{pin.specifier} is not pinned to one version (==)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from dh_pyrpath.shebang import make_executable, rewrite_script, rewrite_tree
+from dh_pyrpath.shebang import rewrite_script, rewrite_tree
 
 STAGED = "/build/src/debian/svc/opt/svc"
 PREFIX = "/opt/svc"
@@ -59,9 +59,15 @@ def test_rewrite_tree_and_permissions(tmp_path):
     (bindir / "svc").write_bytes(b"#!" + STAGED.encode() + b"/bin/python3.11\n")
     (bindir / "svc").chmod(0o644)
     os.symlink("svc", bindir / "link")
+    (tmp_path / "lib" / "certs.py").write_bytes(b"#!/opt/svc/bin/python3.11\n")  # final already, not executable
+    (tmp_path / "lib" / "certs.py").chmod(0o644)
+    (tmp_path / "lib" / "plain.py").write_bytes(b"x = 1\n")
+    (tmp_path / "lib" / "plain.py").chmod(0o644)
     changed = rewrite_tree(str(tmp_path), STAGED, PREFIX, PY)
-    assert changed == [str(bindir / "svc"), str(tmp_path / "lib" / "cgi.py")]
+    assert changed == [str(bindir / "svc"), str(tmp_path / "lib" / "certs.py"), str(tmp_path / "lib" / "cgi.py")]
     assert (tmp_path / "lib" / "cgi.py").read_bytes() == b"#!/opt/svc/bin/python3.11\n"
     assert (bindir / "svc").read_bytes() == b"#!/opt/svc/bin/python3.11\n"
-    assert make_executable(str(bindir)) == [str(bindir / "svc")]
     assert (bindir / "svc").stat().st_mode & 0o777 == 0o755
+    assert (tmp_path / "lib" / "certs.py").stat().st_mode & 0o777 == 0o755
+    assert (tmp_path / "lib" / "plain.py").stat().st_mode & 0o777 == 0o644
+    assert rewrite_tree(str(tmp_path), STAGED, PREFIX, PY) == []

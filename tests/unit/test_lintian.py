@@ -1,0 +1,39 @@
+"""Lintian overrides: ours with a reason each, after the maintainer's own."""
+
+from __future__ import annotations
+
+import os
+
+from dh_pyrpath.debhelper import parse_invocation
+from dh_pyrpath.lintian import write_overrides
+from dh_pyrpath.staging import StagedTree
+
+TREE = StagedTree("svc-arch", "debian/svc-arch", "/opt/svc-arch", "3.11.2", ())
+
+
+def write(source_tree, own=None, executable=False):
+    if own is not None:
+        path = source_tree("debian/svc-arch.lintian-overrides", own)
+        if executable:
+            os.chmod(path, 0o755)
+    invocation = parse_invocation("dh_pyrpath_install", [], environ={})
+    path = write_overrides(invocation, TREE)
+    return open(path).read() if os.path.exists(path) else None
+
+
+def test_every_override_has_its_reason(source_tree):
+    lines = write(source_tree).splitlines()
+    tags = [i for i, line in enumerate(lines) if line.startswith("svc-arch: ")]
+    assert "svc-arch: dir-or-file-in-opt [opt/svc-arch/*]" in lines
+    assert all(lines[i - 1].startswith("# ") for i in tags) and len(tags) == 5
+
+
+def test_maintainer_overrides_come_first(source_tree):
+    text = write(source_tree, "# local package\nsvc-arch: initial-upload-closes-no-bugs\n")
+    assert text.startswith("# local package\nsvc-arch: initial-upload-closes-no-bugs\n# ")
+    assert "svc-arch: dir-or-file-in-opt" in text
+
+
+def test_executable_overrides_are_left_to_dh_lintian(source_tree, capsys):
+    assert write(source_tree, "#!/usr/bin/dh-exec\nsvc-arch: foo\n", executable=True) is None
+    assert "is executable, so dh_lintian installs its output alone; add: svc-arch: dir-or-file-in-opt" in capsys.readouterr().err
