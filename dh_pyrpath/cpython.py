@@ -110,7 +110,7 @@ def compile_and_install(request: BuildRequest, src: str, destdir: str, log: str,
         progress(f"optimize: {level} (DEB_BUILD_OPTIONS noopt, nopgo, nolto lower it)")
     configure = ["./configure", *request.configure_args(),
                  f"CFLAGS_NODIST={flags.cflags_nodist}", f"LDFLAGS_NODIST={flags.ldflags_nodist}"]
-    progress(f"configure CPython {'.'.join(map(str, request.version))} for {request.prefix}")
+    progress(f"configure CPython {'.'.join(map(str, request.version))} (relocatable, --prefix={request.prefix})")
     run_logged(configure, log, "CPython configure", cwd=src, env=env)
     progress(f"make -j{request.build.parallel} (log: {log})")
     run_logged(["make", f"-j{request.build.parallel}"], log, "CPython make", cwd=src, env=env)

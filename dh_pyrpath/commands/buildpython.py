@@ -13,6 +13,7 @@ from ..cli import run
 from ..config import PackageConfig, load_configs
 from ..cpython import BuildRequest, check_staged, compile_and_install, interpreter, scrub_build_paths
 from ..debhelper import Invocation
+from ..relocate import BUILD_PREFIX, relocate
 from ..source import PythonSource, read_version, resolve_source, unpack, vendored_source
 from ..staging import StagedTree, state_dir
 
@@ -44,7 +45,7 @@ def obtain_tree(invocation: Invocation, config: PackageConfig, log: str) -> tupl
     else:
         source = resolve_source(config, downloads, log)
     version = read_version(config, source)
-    request = BuildRequest(source.sha256, version, config.prefix, config.configure_options, invocation.build,
+    request = BuildRequest(source.sha256, version, BUILD_PREFIX, config.configure_options, invocation.build,
                            config.optimize)
     dotted = ".".join(map(str, version))
     if root is None:
@@ -57,19 +58,20 @@ def obtain_tree(invocation: Invocation, config: PackageConfig, log: str) -> tupl
     obtained = obtain(root, key, request, lambda work: build_tree(invocation, config, source, request, work, log),
                       invocation.progress, invocation.warn)
     if obtained.reused:
-        invocation.progress(f"reusing cached CPython {dotted} for {config.prefix} ({key})")
+        invocation.progress(f"reusing cached CPython {dotted} ({key}), relocated to {config.prefix}")
     return obtained.tree, entry_record(obtained.tree)["build_dir"], dotted
 
 
 def stage(invocation: Invocation, tree: str, destdir: str, prefix: str) -> None:
-    """Copy the built prefix into the package tree, replacing an earlier copy."""
+    """Copy the built tree to the package's prefix in the package tree (replacing an earlier copy) and relocate it."""
     staged = os.path.abspath(destdir) + prefix
     if os.path.lexists(staged):
         shutil.rmtree(staged)
     os.makedirs(os.path.dirname(staged), exist_ok=True)
-    argv = ["cp", "-a", "--reflink=auto", tree + prefix, staged]
+    argv = ["cp", "-a", "--reflink=auto", tree + BUILD_PREFIX, staged]
     invocation.show(argv)
     subprocess.run(argv, check=True)
+    relocate(staged, prefix)
 
 
 def buildpython(invocation: Invocation) -> None:

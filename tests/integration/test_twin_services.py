@@ -36,3 +36,12 @@ def test_both_installed_side_by_side(installed):
     status = subprocess.run(["dpkg-query", "-W", "-f", "${Package} ${Status}\n", *VERSIONS],
                             capture_output=True, text=True).stdout
     assert status.count("install ok installed") == 2
+
+
+def test_one_cpython_build_serves_both_prefixes(twin_build):
+    """The CPython tree is relocatable: two prefixes, at most one compilation (none if cached)."""
+    with open(twin_build.log, encoding="utf-8", errors="replace") as fd:
+        log = fd.read()
+    built, reused = log.count("dh_pyrpath_buildpython: built CPython"), log.count("reusing cached CPython")
+    assert built + reused == 2 and built <= 1, log[-3000:]
+    assert "relocated to /opt/twin-alpha" in log or "relocated to /opt/twin-beta" in log
