@@ -10,8 +10,9 @@ import sys
 
 import pytest
 
-from dh_pyrpath.audit import (Layout, audit, check_script, find_prefixes, probe_findings, script_interpreter,
-                              static_audit)
+from dh_pyrpath.audit import audit, check_script, find_prefixes, script_interpreter, static_audit
+from dh_pyrpath.auditprobe import probe_findings
+from dh_pyrpath.findings import Layout
 from dh_pyrpath.commands.install import refuse_leaks
 from dh_pyrpath.elf import expand_origin, is_system_dir, parse_dynamic, read_dynamic
 from dh_pyrpath.errors import PyrpathError
