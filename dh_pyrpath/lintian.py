@@ -31,7 +31,13 @@ def applies(tag: str, prefix: str) -> bool:
     return tag != "dir-or-file-in-opt" or prefix.startswith("/opt/")
 
 
-def override_lines(tree: StagedTree) -> list[str]:
+# Why a prebuilt wheel binary may ship with its symbols (one override per such file).
+UNSTRIPPED_PREBUILT = ("shipped exactly as its manylinux wheel has it: dh-pyrpath never strips or rewrites "
+                       "prebuilt wheel binaries, which auditwheel patched (see dh_pyrpath_prebuilt(1))")
+
+
+def override_lines(tree: StagedTree, unstripped_prebuilt: list[str] = ()) -> list[str]:
+    """Our overrides, each after its reason; unstripped_prebuilt are installed paths."""
     lines = []
     for tag, pattern, reason in OVERRIDES:
         if not applies(tag, tree.prefix):
@@ -40,6 +46,9 @@ def override_lines(tree: StagedTree) -> list[str]:
         words = pattern.format(prefix=tree.prefix.lstrip("/")).split()
         context = " ".join(words[:-1] + [f"[{words[-1]}]"])
         lines.append(f"{tree.package}: {tag} {context}")
+    for path in sorted(unstripped_prebuilt):
+        lines.append(f"# {UNSTRIPPED_PREBUILT}")
+        lines.append(f"{tree.package}: unstripped-binary-or-object [{path.lstrip('/')}]")
     return lines
 
 
@@ -49,7 +58,7 @@ def maintainer_overrides(package: str, main_package: str) -> str | None:
     return next((path for path in candidates if os.path.isfile(path)), None)
 
 
-def write_overrides(invocation: Invocation, tree: StagedTree) -> str:
+def write_overrides(invocation: Invocation, tree: StagedTree, unstripped_prebuilt: list[str] = ()) -> str:
     """Write usr/share/lintian/overrides/<pkg>: the maintainer's overrides, then ours.
 
     The add-on tells dh_lintian to leave such packages alone (it would
@@ -59,7 +68,7 @@ def write_overrides(invocation: Invocation, tree: StagedTree) -> str:
     directory = os.path.join(tree.destdir, "usr", "share", "lintian", "overrides")
     os.makedirs(directory, exist_ok=True)
     path = os.path.join(directory, tree.package)
-    lines = override_lines(tree)
+    lines = override_lines(tree, unstripped_prebuilt)
     own = maintainer_overrides(tree.package, invocation.control.main_package)
     if own and os.access(own, os.X_OK):
         tags = [line for line in lines if not line.startswith("#")]

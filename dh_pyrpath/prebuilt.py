@@ -63,6 +63,12 @@ def prebuilt_elf_files(site_packages: str) -> list[str]:
     return sorted(found)
 
 
+def has_symbols(path: str) -> bool:
+    """Whether an ELF file keeps a symbol table or debug sections (lintian: unstripped-binary-or-object)."""
+    result = subprocess.run(["readelf", "-SW", path], capture_output=True, text=True)
+    return any(f" {name}" in result.stdout for name in (".symtab", ".debug_info"))
+
+
 def record(state: str, destdir: str, files: list[str]) -> str:
     """Write the list of prebuilt files, relative to the package tree, for set_aside/put_back."""
     path = os.path.join(state, LIST)

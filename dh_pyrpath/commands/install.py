@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import os
 
-from ..audit import Layout, static_audit
+from ..audit import static_audit
 from ..bytecode import compile_tree, remove_bytecode
 from ..cli import run
 from ..config import PackageConfig, load_configs
 from ..debhelper import Invocation
 from ..errors import PyrpathError
+from ..findings import Layout
 from ..links import create_links
 from ..lintian import write_overrides
 from ..maintscript import add_snippet, purge_prefix_snippet
-from ..prebuilt import prebuilt_elf_files, record, set_aside
+from ..prebuilt import has_symbols, prebuilt_elf_files, record, set_aside
 from ..project import build_wheel, drop_local_direct_urls, install_wheel
 from ..shebang import rewrite_tree
 from ..slim import slim
@@ -73,18 +74,19 @@ def install(invocation: Invocation) -> None:
             install_project(invocation, tree, config, log)
         create_links(tree, config)  # before finalise: a missing script leaves the tree untouched
         finalise(invocation, tree, config, log)
-        write_overrides(invocation, tree)
+        prebuilt = prebuilt_elf_files(tree.site_packages)
+        installed = [os.path.join(tree.prefix, os.path.relpath(f, tree.root)) for f in prebuilt if has_symbols(f)]
+        write_overrides(invocation, tree, installed)
         add_snippet(package, "postrm", COMMAND, purge_prefix_snippet(config.prefix))
         refuse_leaks(tree)
-        keep_elf_tools_off_prebuilt(invocation, tree)
+        keep_elf_tools_off(invocation, tree, prebuilt)
 
 
-def keep_elf_tools_off_prebuilt(invocation: Invocation, tree: StagedTree) -> None:
-    """Set the binaries of prebuilt wheels aside until dh_pyrpath_prebuilt, after dh_strip."""
-    files = prebuilt_elf_files(tree.site_packages)
-    record(state_dir(tree.package), tree.destdir, files)
-    if files:
-        invocation.progress(f"{len(files)} binaries from prebuilt wheels kept from dh_dwz and dh_strip")
+def keep_elf_tools_off(invocation: Invocation, tree: StagedTree, prebuilt: list[str]) -> None:
+    """Set the binaries of prebuilt wheels aside until dh_pyrpath_prebuilt, after dh_shlibdeps."""
+    record(state_dir(tree.package), tree.destdir, prebuilt)
+    if prebuilt:
+        invocation.progress(f"{len(prebuilt)} binaries from prebuilt wheels kept from dh_dwz, dh_strip, dh_shlibdeps")
         set_aside(state_dir(tree.package), tree.destdir)
 
 

@@ -37,3 +37,11 @@ def test_maintainer_overrides_come_first(source_tree):
 def test_executable_overrides_are_left_to_dh_lintian(source_tree, capsys):
     assert write(source_tree, "#!/usr/bin/dh-exec\nsvc-arch: foo\n", executable=True) is None
     assert "is executable, so dh_lintian installs its output alone; add: svc-arch: dir-or-file-in-opt" in capsys.readouterr().err
+
+
+def test_unstripped_prebuilt_binaries_get_one_override_each(source_tree):
+    invocation = parse_invocation("dh_pyrpath_install", [], environ={})
+    path = write_overrides(invocation, TREE, ["/opt/svc-arch/lib/python3.11/site-packages/m/_x.so"])
+    lines = open(path).read().splitlines()
+    index = lines.index("svc-arch: unstripped-binary-or-object [opt/svc-arch/lib/python3.11/site-packages/m/_x.so]")
+    assert "never strips or rewrites prebuilt wheel binaries" in lines[index - 1]
