@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 
 from .debhelper import Invocation
+from .elf import read_dynamic
+from .prebuilt import SHARED_OBJECT, has_symbols
 from .staging import StagedTree
 
 # (tag, path pattern (with {prefix}), reason); each is written only if it can apply.
@@ -31,13 +33,40 @@ def applies(tag: str, prefix: str) -> bool:
     return tag != "dir-or-file-in-opt" or prefix.startswith("/opt/")
 
 
-# Why a prebuilt wheel binary may ship with its symbols (one override per such file).
-UNSTRIPPED_PREBUILT = ("shipped exactly as its manylinux wheel has it: dh-pyrpath never strips or rewrites "
-                       "prebuilt wheel binaries, which auditwheel patched (see dh_pyrpath_prebuilt(1))")
+# What lintian says of the binaries of prebuilt wheels, which dh-pyrpath ships as the wheels have them.
+PREBUILT_REASONS = {
+    "unstripped-binary-or-object": "shipped exactly as its manylinux wheel has it: dh-pyrpath never strips or "
+                                   "rewrites prebuilt wheel binaries, which auditwheel patched (dh_pyrpath_prebuilt(1))",
+    "library-not-linked-against-libc": "an extension module of a prebuilt wheel: the interpreter that loads it "
+                                       "provides libc",
+    "shared-library-lacks-prerequisites": "an extension module of a prebuilt wheel that needs no library of its "
+                                          "own: the interpreter that loads it provides libc and libpython",
+    "embedded-library": "the libraries the prebuilt wheel bundles in this directory (auditwheel), which its "
+                        "extension modules load through their $ORIGIN RUNPATH",
+}
 
 
-def override_lines(tree: StagedTree, unstripped_prebuilt: list[str] = ()) -> list[str]:
-    """Our overrides, each after its reason; unstripped_prebuilt are installed paths."""
+def prebuilt_tags(files: list[str], destdir: str) -> list[tuple[str, str]]:
+    """(tag, installed path or pattern) that the prebuilt ELF files (staged paths) will draw from lintian."""
+    root = os.path.abspath(destdir)
+    installed = {path: "/" + os.path.relpath(path, root) for path in files}
+    dynamics = read_dynamic(sorted(files))
+    tags = []
+    for path in sorted(files):
+        if has_symbols(path):
+            tags.append(("unstripped-binary-or-object", installed[path]))
+        needed = dynamics[path].needed
+        if SHARED_OBJECT.search(path) and not needed:
+            tags.append(("shared-library-lacks-prerequisites", installed[path]))
+        elif SHARED_OBJECT.search(path) and "libc.so.6" not in needed:
+            tags.append(("library-not-linked-against-libc", installed[path]))
+    bundles = sorted({os.path.dirname(p) for p in installed.values() if os.path.dirname(p).endswith(".libs")})
+    tags += [("embedded-library", f"{directory}/*") for directory in bundles]
+    return tags
+
+
+def override_lines(tree: StagedTree, prebuilt: list[str] = ()) -> list[str]:
+    """Our overrides, each after its reason: the layout's, then one per prebuilt binary that needs it."""
     lines = []
     for tag, pattern, reason in OVERRIDES:
         if not applies(tag, tree.prefix):
@@ -46,9 +75,10 @@ def override_lines(tree: StagedTree, unstripped_prebuilt: list[str] = ()) -> lis
         words = pattern.format(prefix=tree.prefix.lstrip("/")).split()
         context = " ".join(words[:-1] + [f"[{words[-1]}]"])
         lines.append(f"{tree.package}: {tag} {context}")
-    for path in sorted(unstripped_prebuilt):
-        lines.append(f"# {UNSTRIPPED_PREBUILT}")
-        lines.append(f"{tree.package}: unstripped-binary-or-object [{path.lstrip('/')}]")
+    for tag, path in prebuilt_tags(list(prebuilt), tree.destdir):
+        lines.append(f"# {PREBUILT_REASONS[tag]}")
+        name = "* " if tag == "embedded-library" else ""  # whichever library lintian recognises there
+        lines.append(f"{tree.package}: {tag} {name}[{path.lstrip('/')}]")
     return lines
 
 
@@ -58,7 +88,7 @@ def maintainer_overrides(package: str, main_package: str) -> str | None:
     return next((path for path in candidates if os.path.isfile(path)), None)
 
 
-def write_overrides(invocation: Invocation, tree: StagedTree, unstripped_prebuilt: list[str] = ()) -> str:
+def write_overrides(invocation: Invocation, tree: StagedTree, prebuilt: list[str] = ()) -> str:
     """Write usr/share/lintian/overrides/<pkg>: the maintainer's overrides, then ours.
 
     The add-on tells dh_lintian to leave such packages alone (it would
@@ -68,7 +98,7 @@ def write_overrides(invocation: Invocation, tree: StagedTree, unstripped_prebuil
     directory = os.path.join(tree.destdir, "usr", "share", "lintian", "overrides")
     os.makedirs(directory, exist_ok=True)
     path = os.path.join(directory, tree.package)
-    lines = override_lines(tree, unstripped_prebuilt)
+    lines = override_lines(tree, prebuilt)
     own = maintainer_overrides(tree.package, invocation.control.main_package)
     if own and os.access(own, os.X_OK):
         tags = [line for line in lines if not line.startswith("#")]

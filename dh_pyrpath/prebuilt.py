@@ -21,16 +21,19 @@ import csv
 import glob
 import json
 import os
+import re
 import shutil
 import subprocess
 from email.parser import HeaderParser
 
+from .elf import is_elf
 from .errors import PyrpathError
 
 # Wheel platform tags that mean "built elsewhere and repaired", as opposed to linux_<arch>,
 # the tag of a wheel pip built here from an sdist.
 _PORTABLE = ("manylinux", "musllinux")
 LIST = "prebuilt.json"
+SHARED_OBJECT = re.compile(r"\.so(\.[0-9]+)*$")
 ASIDE = "prebuilt-aside"
 
 
@@ -42,11 +45,6 @@ def is_prebuilt(dist_info: str) -> bool:
     except OSError:
         return False  # an egg-info install: built here from an sdist
     return any(tag.split("-")[-1].startswith(_PORTABLE) for tag in tags)
-
-
-def is_elf(path: str) -> bool:
-    with open(path, "rb") as fd:
-        return fd.read(4) == b"\x7fELF"
 
 
 def prebuilt_elf_files(site_packages: str) -> list[str]:
@@ -93,6 +91,8 @@ def set_aside(state: str, destdir: str) -> int:
     for rel in recorded(state):
         source, target = os.path.join(destdir, rel), os.path.join(state, ASIDE, rel)
         if os.path.isfile(source):
+            if SHARED_OBJECT.search(source):
+                os.chmod(source, 0o644)  # what dh_fixperms, which will not see it, does to a shared object
             os.makedirs(os.path.dirname(target), exist_ok=True)
             os.replace(source, target)
             moved += 1

@@ -14,7 +14,7 @@ from ..findings import Layout
 from ..links import create_links
 from ..lintian import write_overrides
 from ..maintscript import add_snippet, purge_prefix_snippet
-from ..prebuilt import has_symbols, prebuilt_elf_files, record, set_aside
+from ..prebuilt import prebuilt_elf_files, record, set_aside
 from ..project import build_wheel, drop_local_direct_urls, install_wheel
 from ..shebang import rewrite_tree
 from ..slim import slim
@@ -75,8 +75,7 @@ def install(invocation: Invocation) -> None:
         create_links(tree, config)  # before finalise: a missing script leaves the tree untouched
         finalise(invocation, tree, config, log)
         prebuilt = prebuilt_elf_files(tree.site_packages)
-        installed = [os.path.join(tree.prefix, os.path.relpath(f, tree.root)) for f in prebuilt if has_symbols(f)]
-        write_overrides(invocation, tree, installed)
+        write_overrides(invocation, tree, prebuilt)
         add_snippet(package, "postrm", COMMAND, purge_prefix_snippet(config.prefix))
         refuse_leaks(tree)
         keep_elf_tools_off(invocation, tree, prebuilt)

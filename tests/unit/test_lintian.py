@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 
 from dh_pyrpath.debhelper import parse_invocation
 from dh_pyrpath.lintian import write_overrides
@@ -39,9 +40,27 @@ def test_executable_overrides_are_left_to_dh_lintian(source_tree, capsys):
     assert "is executable, so dh_lintian installs its output alone; add: svc-arch: dir-or-file-in-opt" in capsys.readouterr().err
 
 
-def test_unstripped_prebuilt_binaries_get_one_override_each(source_tree):
+def compile_so(path, source="int f(void) { return 1; }\n", libs=()):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    c_file = path + ".c"
+    with open(c_file, "w") as fd:
+        fd.write(source)
+    subprocess.run(["gcc", "-g", "-shared", "-fPIC", "-nostdlib", "-o", path, c_file, *libs], check=True)
+    os.unlink(c_file)
+    return path
+
+
+def test_prebuilt_binaries_get_one_reasoned_override_per_finding(source_tree):
+    site = "debian/svc-arch/opt/svc-arch/lib/python3.11/site-packages"
+    module = compile_so(os.path.abspath(f"{site}/m/_x.cpython-311-x86_64-linux-gnu.so"))
+    bundled = compile_so(os.path.abspath(f"{site}/m.libs/libz-1234.so.1"))
     invocation = parse_invocation("dh_pyrpath_install", [], environ={})
-    path = write_overrides(invocation, TREE, ["/opt/svc-arch/lib/python3.11/site-packages/m/_x.so"])
-    lines = open(path).read().splitlines()
-    index = lines.index("svc-arch: unstripped-binary-or-object [opt/svc-arch/lib/python3.11/site-packages/m/_x.so]")
-    assert "never strips or rewrites prebuilt wheel binaries" in lines[index - 1]
+    lines = open(write_overrides(invocation, TREE, [module, bundled])).read().splitlines()
+    expected = [
+        "svc-arch: unstripped-binary-or-object [opt/svc-arch/lib/python3.11/site-packages/m/_x.cpython-311-x86_64-linux-gnu.so]",
+        "svc-arch: shared-library-lacks-prerequisites [opt/svc-arch/lib/python3.11/site-packages/m/_x.cpython-311-x86_64-linux-gnu.so]",
+        "svc-arch: embedded-library * [opt/svc-arch/lib/python3.11/site-packages/m.libs/*]",
+    ]
+    for line in expected:
+        assert line in lines and lines[lines.index(line) - 1].startswith("# "), lines
+    assert lines[lines.index(expected[0]) - 1].startswith("# shipped exactly as its manylinux wheel has it")
