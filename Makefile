@@ -15,7 +15,7 @@ TOOL_DEPS   := build-essential debhelper dpkg-dev python3 python3-debian python3
 TEST_DEPS   := lintian binutils curl ca-certificates libpython3.11 sbuild mmdebstrap uidmap python3-pip \
                gdb devscripts faketime diffoscope-minimal dh-virtualenv python3-venv
 
-.PHONY: all man clean-man clean deps deps-test deb install demo check check-fast
+.PHONY: all man clean-man clean deps deps-test deb install demo check check-fast bench
 
 all: man
 
@@ -60,3 +60,9 @@ check: install deps-test
 
 check-fast: deps-test
 	$(PYTHON) -m pytest -q -m "not slow" tests
+
+# The benchmarks of bench/README.md with this checkout's dh-pyrpath (2 hours or more; results in bench/results/).
+# make bench QUICK=1: a reduced smoke-test run, results in bench/results/quick/.
+bench: deps
+	$(APT_INSTALL) $$($(PYTHON) bench/run_all.py --apt-packages)
+	$(PYTHON) bench/run_all.py $(if $(QUICK),--quick)

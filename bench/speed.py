@@ -1,0 +1,249 @@
+#!/usr/bin/python3
+"""Interpreter speed at each Optimize level against Debian's /usr/bin/python3.11.
+
+For each level (none, lto, pgo, pgo+lto) the real dh_pyrpath_buildpython
+builds CPython in a throwaway source package under bench/.work/speed
+(one Architecture: any package, `Python-Source: debian:python3.11`,
+`Optimize: <level>`), with its own cache bench/.cache so that reruns reuse
+the builds; the interpreter is run where it is staged,
+debian/<pkg>/opt/<pkg>/bin/python3.11 (RUNPATH $ORIGIN/../lib). Each one is
+checked to be configured for its level (--enable-optimizations, --with-lto).
+
+pyperformance (pinned, installed into bench/.venv) runs a fixed subset of
+its benchmarks with --fast. The runs are interleaved: one pyperformance
+invocation per benchmark and interpreter, the interpreters' order rotating
+from one benchmark to the next. For each benchmark the ratio is Debian's
+mean time / the level's mean time (read from the pyperf JSON with pyperf),
+so above 1 is faster than Debian's; the score of a level is the geometric
+mean of those ratios. Target: pgo+lto >= 1.00. Build times of each level
+come from the build logs (`built CPython ... in N s`), as a ratio to the
+'none' build, to weigh speed against build time when choosing the default.
+
+Usage: /usr/bin/python3 bench/speed.py [--levels none,pgo+lto] [--benchmarks nbody,go] [--rounds N] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+
+from benchlib import (BENCH, DEBIAN_PYTHON, WORK, BenchError, Check, build_env, cpython_seconds, fresh_dir,
+                      geomean, now, print_checks, rotations, run_logged, save_results, warn_if_busy)
+
+LEVELS = ("none", "lto", "pgo", "pgo+lto")
+BENCHMARKS = ("nbody", "float", "richards", "fannkuch", "json_dumps", "json_loads", "regex_v8", "deltablue",
+              "go", "raytrace", "chaos", "spectral_norm")
+QUICK_BENCHMARKS = ("nbody",)
+PYPERFORMANCE = "pyperformance==1.14.0"
+CACHE = os.path.join(BENCH, ".cache")
+VENV = os.path.join(BENCH, ".venv")
+HERE = os.path.join(WORK, "speed")
+BUILD_TIMES = os.path.join(HERE, "build-times.json")
+DEBIAN = "debian"  # the label of Debian's interpreter
+CONTROL = """\
+Source: pyrpath-bench
+Maintainer: dh-pyrpath benchmarks <bench@example.org>
+Build-Depends: debhelper-compat (= 13), dh-sequence-pyrpath
+
+Package: {package}
+Architecture: any
+Description: dh-pyrpath benchmark interpreter, Optimize: {level}
+ Built by bench/speed.py; never packaged.
+"""
+# Run by the pyperformance venv's Python: the mean time of each benchmark of a pyperf file.
+MEANS = "import json, sys, pyperf; print(json.dumps({b.get_name(): b.mean() " \
+        "for b in pyperf.BenchmarkSuite.load(sys.argv[1]).get_benchmarks()}))"
+
+
+@dataclass(frozen=True)
+class Interpreter:
+    label: str
+    python: str
+    build_seconds: float | None = None
+
+
+def package_name(level: str) -> str:
+    return "pybench-" + level.replace("+", "-")
+
+
+def configured_level(python: str) -> str:
+    """The Optimize level an interpreter was configured with, read from its CONFIG_ARGS."""
+    args = subprocess.run([python, "-I", "-c", "import sysconfig; print(sysconfig.get_config_var('CONFIG_ARGS'))"],
+                          check=True, capture_output=True, text=True).stdout
+    parts = [p for p, flag in (("pgo", "--enable-optimizations"), ("lto", "--with-lto")) if flag in args]
+    return "+".join(parts) or "none"
+
+
+def recorded_build_times() -> dict[str, float]:
+    if not os.path.exists(BUILD_TIMES):
+        return {}
+    with open(BUILD_TIMES, encoding="utf-8") as fd:
+        return json.load(fd)
+
+
+def record_build_time(level: str, seconds: float) -> None:
+    times = recorded_build_times()
+    times[level] = seconds
+    with open(BUILD_TIMES, "w", encoding="utf-8") as fd:
+        json.dump(times, fd, indent=1)
+
+
+def build_interpreter(level: str) -> Interpreter:
+    """Stage a CPython built at this Optimize level (from bench/.cache when built before)."""
+    package = package_name(level)
+    src = fresh_dir(os.path.join(HERE, package))
+    os.makedirs(os.path.join(src, "debian"))
+    with open(os.path.join(src, "debian", "control"), "w", encoding="utf-8") as fd:
+        fd.write(CONTROL.format(package=package, level=level))
+    with open(os.path.join(src, "debian", f"{package}.pyrpath"), "w", encoding="utf-8") as fd:
+        fd.write(f"Python-Source: debian:python3.11\nOptimize: {level}\n")
+    log = os.path.join(HERE, f"{package}.build.log")
+    if os.path.exists(log):
+        os.unlink(log)
+    print(f"  Optimize: {level:<8} dh_pyrpath_buildpython (cache {os.path.relpath(CACHE)}) ...", end="", flush=True)
+    run_logged(["dh_pyrpath_buildpython"], log, src, build_env(CACHE))
+    built = cpython_seconds(log)
+    if built:
+        record_build_time(level, built[0])
+    print(f" built in {built[0]:.0f} s" if built else " reused from the cache", flush=True)
+    python = os.path.join(src, "debian", package, "opt", package, "bin", "python3.11")
+    actual = configured_level(python)
+    if actual != level:
+        raise BenchError(f"the interpreter built with Optimize: {level} was configured as {actual!r} "
+                         f"(see its CONFIG_ARGS): dh_pyrpath_buildpython did not apply Optimize; log {log}")
+    return Interpreter(level, python, recorded_build_times().get(level))
+
+
+def ensure_pyperformance() -> str:
+    """bench/.venv with the pinned pyperformance installed; its pyperformance command."""
+    python = os.path.join(VENV, "bin", "python")
+    if not os.path.exists(python):
+        print(f"  creating {os.path.relpath(VENV)} (python3 -m venv)", flush=True)
+        subprocess.run(["/usr/bin/python3", "-m", "venv", VENV], check=True)
+    wanted = PYPERFORMANCE.split("==")[1]
+    probe = f"import importlib.metadata as m; assert m.version('pyperformance') == {wanted!r}"
+    if subprocess.run([python, "-c", probe], capture_output=True).returncode != 0:
+        print(f"  installing {PYPERFORMANCE} into {os.path.relpath(VENV)}", flush=True)
+        subprocess.run([python, "-m", "pip", "install", "-q", PYPERFORMANCE], check=True)
+    return os.path.join(VENV, "bin", "pyperformance")
+
+
+def pyperf_file(label: str) -> str:
+    return os.path.join(HERE, "pyperf", label.replace("+", "-") + ".json")
+
+
+def run_benchmarks(pyperformance: str, interpreters: list[Interpreter], benchmarks: list[str],
+                   rounds: int) -> None:
+    """Every benchmark on every interpreter, interleaved; runs appended to one pyperf file each."""
+    fresh_dir(os.path.join(HERE, "pyperf"))
+    runner_dir = os.path.join(HERE, "pyperformance")  # pyperformance keeps its venvs in ./venv
+    os.makedirs(runner_dir, exist_ok=True)
+    log = os.path.join(HERE, "pyperformance.log")
+    if os.path.exists(log):
+        os.unlink(log)
+    orders = rotations(interpreters, rounds * len(benchmarks))
+    step = 0
+    for round_number in range(rounds):
+        for benchmark in benchmarks:
+            for interp in orders[step]:
+                print(f"  round {round_number + 1}/{rounds} {benchmark:<14} {interp.label:<8}", flush=True)
+                run_logged([pyperformance, "run", "--fast", "-b", benchmark, "--python", interp.python,
+                            "--append", pyperf_file(interp.label)], log, runner_dir, dict(os.environ))
+            step += 1
+
+
+def mean_times(label: str) -> dict[str, float]:
+    out = subprocess.run([os.path.join(VENV, "bin", "python"), "-c", MEANS, pyperf_file(label)],
+                         check=True, capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
+def speed_ratios(interpreters: list[Interpreter]) -> dict[str, dict[str, float]]:
+    """Per level, per benchmark: Debian's mean time / the level's (above 1: faster than Debian's)."""
+    base = mean_times(DEBIAN)
+    ratios = {}
+    for interp in interpreters:
+        if interp.label == DEBIAN:
+            continue
+        times = mean_times(interp.label)
+        missing = set(base) ^ set(times)
+        if missing:
+            raise BenchError(f"benchmarks not run on both {interp.label} and Debian's: {sorted(missing)}")
+        ratios[interp.label] = {name: base[name] / times[name] for name in sorted(base)}
+    return ratios
+
+
+def checks(ratios: dict[str, dict[str, float]], builds: dict[str, float | None]) -> list[Check]:
+    results = []
+    base_build = builds.get("none")
+    for level, per_benchmark in ratios.items():
+        built = builds.get(level)
+        detail = f"geomean of {len(per_benchmark)}; build {built:.0f} s" if built else \
+            f"geomean of {len(per_benchmark)}; build time unknown (cached)"
+        if built and base_build and level != "none":
+            detail += f" = {built / base_build:.2f}x the 'none' build"
+        target = 1.0 if level == "pgo+lto" else None
+        results.append(Check(f"speed of Optimize: {level} / Debian python3.11", geomean(list(per_benchmark.values())),
+                             ">=", target, detail))
+    return results
+
+
+def print_table(ratios: dict[str, dict[str, float]]) -> None:
+    levels = list(ratios)
+    print("\nspeed relative to Debian's python3.11 (Debian's time / level's time; > 1 is faster)")
+    print(f"  {'benchmark':<16}" + "".join(f"{level:>10}" for level in levels))
+    for name in next(iter(ratios.values())):
+        print(f"  {name:<16}" + "".join(f"{ratios[level][name]:>10.3f}" for level in levels))
+    print(f"  {'geomean':<16}" + "".join(f"{geomean(list(ratios[level].values())):>10.3f}" for level in levels))
+
+
+def parse_list(value: str, allowed: tuple[str, ...], what: str) -> list[str]:
+    items = [item.strip() for item in value.split(",") if item.strip()]
+    unknown = [item for item in items if item not in allowed]
+    if unknown or not items:
+        raise argparse.ArgumentTypeError(f"{what}: {unknown or value!r}; choose from {', '.join(allowed)}")
+    return items
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog=textwrap.dedent(__doc__.split("\n\n", 1)[1]))
+    parser.add_argument("--levels", default=",".join(LEVELS),
+                        type=lambda v: parse_list(v, LEVELS, "unknown level"), help="Optimize levels to build")
+    parser.add_argument("--benchmarks", default=",".join(BENCHMARKS),
+                        type=lambda v: parse_list(v, BENCHMARKS, "benchmark not in the subset"))
+    parser.add_argument("--rounds", type=int, default=1, help="passes over all benchmarks (default 1)")
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke test: level none, benchmark nbody, results in bench/results/quick")
+    args = parser.parse_args(argv)
+    levels = ["none"] if args.quick else args.levels
+    benchmarks = list(QUICK_BENCHMARKS) if args.quick else args.benchmarks
+    try:
+        warn_if_busy()
+        started = now()
+        print(f"speed: build {', '.join(levels)}; pyperformance --fast {', '.join(benchmarks)}", flush=True)
+        interpreters = [Interpreter(DEBIAN, DEBIAN_PYTHON)] + [build_interpreter(level) for level in levels]
+        pyperformance = ensure_pyperformance()
+        run_benchmarks(pyperformance, interpreters, benchmarks, max(1, args.rounds))
+        ratios = speed_ratios(interpreters)
+        builds = {i.label: i.build_seconds for i in interpreters if i.label != DEBIAN}
+        results = checks(ratios, builds)
+    except (BenchError, subprocess.CalledProcessError) as error:
+        print(f"speed: error: {error}", file=sys.stderr)
+        return 2
+    print_table(ratios)
+    print_checks("interpreter speed by Optimize level (pyperformance geometric mean)", results)
+    save_results("speed", "interpreter speed", results,
+                 {"levels": levels, "benchmarks": benchmarks, "rounds": args.rounds, "pyperformance": PYPERFORMANCE},
+                 {"ratios": ratios, "build_seconds": builds, "debian_python": DEBIAN_PYTHON}, args.quick, started)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
