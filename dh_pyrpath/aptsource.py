@@ -87,6 +87,7 @@ def write_private_sources(state: str, mirrors: list[tuple[str, str]]) -> str:
 
 def fetch_orig(package: str, into: str, log: str) -> str:
     """Download (once) and return the path of <package>'s .orig.tar.* under into/."""
+    into = os.path.abspath(into)  # apt takes relative Dir:: paths as relative to its own directories
     existing = _orig_in(into, package)
     if existing:
         return existing

@@ -164,3 +164,16 @@ def test_vendor_errors(source_tree, files, fragment):
 def test_vendor_help():
     result = subprocess.run([os.path.join(ROOT, "debhelper", "pyrpath"), "vendor", "--help"], capture_output=True, text=True)
     assert result.returncode == 0 and "orig-cpython" in result.stdout
+
+
+def test_private_apt_directories_are_absolute(tmp_path, monkeypatch):
+    """Without a cache the download directory is relative to the source tree; apt must get it absolute."""
+    from dh_pyrpath import aptsource
+    seen = []
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(aptsource, "system_debian_mirrors", lambda: [("http://deb.debian.org/debian", aptsource.KEYRING)])
+    monkeypatch.setattr(aptsource, "_apt", lambda argv, log, what, cwd=None: seen.append(argv))
+    with pytest.raises(PyrpathError, match="apt downloaded no .orig.tar"):
+        aptsource.fetch_orig("python3.11", "debian/.debhelper/pyrpath/svc/downloads/debian", "log")
+    options = [word for argv in seen for word in argv if word.startswith("Dir::")]
+    assert options and all(word.split("=", 1)[1].startswith(("/",)) for word in options), options
