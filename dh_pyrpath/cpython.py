@@ -115,7 +115,7 @@ def compile_and_install(request: BuildRequest, src: str, destdir: str, log: str,
     progress(f"make -j{request.build.parallel} (log: {log})")
     run_logged(["make", f"-j{request.build.parallel}"], log, "CPython make", cwd=src, env=env)
     progress("make install")
-    run_logged(["make", "install", f"DESTDIR={destdir}"], log, "CPython make install", cwd=src, env=env)
+    run_logged(["make", "install", f"DESTDIR={os.path.abspath(destdir)}"], log, "CPython make install", cwd=src, env=env)
 
 
 def scrub_build_paths(destdir: str, prefix: str, short_version: str, build_dir: str) -> list[str]:

@@ -49,11 +49,11 @@ def obtain_tree(invocation: Invocation, config: PackageConfig, log: str) -> tupl
                            config.optimize)
     dotted = ".".join(map(str, version))
     if root is None:
-        work = os.path.join(state_dir(config.package), "cpython")
+        work = os.path.abspath(os.path.join(state_dir(config.package), "cpython"))  # make install runs in src/
         shutil.rmtree(work, ignore_errors=True)
         invocation.progress("no usable cache directory (set DH_PYRPATH_CACHE); building in the source tree")
         build_tree(invocation, config, source, request, work, log)
-        return os.path.join(work, "tree"), os.path.abspath(os.path.join(work, "src")), dotted
+        return os.path.join(work, "tree"), os.path.join(work, "src"), dotted
     key = cache_key(request, key_flags(invocation.build))
     obtained = obtain(root, key, request, lambda work: build_tree(invocation, config, source, request, work, log),
                       invocation.progress, invocation.warn)
