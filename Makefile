@@ -49,8 +49,9 @@ deb: deps
 	cd $(BUILD)/pkg/dh-pyrpath && dpkg-buildpackage -b -us -uc
 	@ls -l $(BUILD)/pkg/*.deb
 
+# --reinstall: a rebuilt .deb of the same version must replace the installed one (apt would keep it).
 install: deb
-	$(APT_INSTALL) $(wildcard $(BUILD)/pkg/dh-pyrpath_*_all.deb)
+	$(APT_INSTALL) --reinstall $(wildcard $(BUILD)/pkg/dh-pyrpath_*_all.deb)
 
 demo: install
 	examples/run-demo $(BUILD)/demo
