@@ -10,12 +10,14 @@ from ..cli import run
 from ..config import PackageConfig, load_configs
 from ..debhelper import Invocation
 from ..errors import PyrpathError
+from ..filetimes import set_times, source_date_epoch
 from ..findings import Layout
 from ..links import create_links
 from ..lintian import write_overrides
 from ..maintscript import add_snippet, purge_prefix_snippet
 from ..prebuilt import prebuilt_elf_files, record, set_aside
 from ..project import build_wheel, drop_local_direct_urls, install_wheel
+from ..records import refresh_records
 from ..shebang import rewrite_tree
 from ..slim import slim
 from ..staging import StagedTree, load_staged, state_dir
@@ -31,15 +33,18 @@ def install_project(invocation: Invocation, tree: StagedTree, config: PackageCon
 
 
 def finalise(invocation: Invocation, tree: StagedTree, config: PackageConfig, log: str) -> None:
-    """Shebangs, slimming, bytecode and permissions of the staged prefix."""
+    """Shebangs, slimming, bytecode, permissions and file times of the staged prefix."""
     drop_local_direct_urls(tree.site_packages)
     slim(tree.root, tree.short_version, config.slim)
     final_python = os.path.join(tree.prefix, "bin", f"python{tree.short_version}")
-    rewrite_tree(tree.root, tree.root, tree.prefix, final_python)
+    refresh_records(tree.site_packages, rewrite_tree(tree.root, tree.root, tree.prefix, final_python))
     remove_bytecode(tree.root)
     invocation.progress("compile bytecode (checked-hash)")
     if compile_tree(tree, invocation.build.parallel, log) != 0:
         invocation.warn(f"some files did not byte-compile (they will run from source); see {log}")
+    epoch = source_date_epoch()
+    if epoch is not None:
+        set_times(tree.root, epoch)
 
 
 def refuse_leaks(tree: StagedTree) -> None:
