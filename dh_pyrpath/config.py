@@ -28,7 +28,7 @@ OPTIMIZE_LEVELS = ("none", "lto", "pgo", "pgo+lto")
 # What Slim can drop from the private tree; DEFAULT_SLIM when the field is not given.
 SLIM_ITEMS = ("tests", "static", "idlelib", "tkinter", "ensurepip", "lib2to3", "headers", "config")
 DEFAULT_SLIM = ("tests", "static")
-DEFAULT_OPTIMIZE = "none"  # see README: Optimize, and bench/speed
+DEFAULT_OPTIMIZE = "none"  # clean chroots build without a cache; see README, Performance
 _CANONICAL = {name.lower(): name for name in FIELDS}
 _FIELD_LINE = re.compile(r"^([^\s:#][^\s:]*)\s*:")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
