@@ -114,7 +114,7 @@ def test_dbgsym_gives_gdb_the_symbols_by_build_id(hello_build):
                                          (f"{PREFIX}/bin/python3.11", "main", "python.c")):
             out = subprocess.run(["gdb", "-batch", "-nx", "-ex", f"info line {function}", target],
                                  capture_output=True, text=True).stdout
-            assert f"Line " in out and source in out, out
+            assert "Line " in out and source in out, out
     finally:
         dpkg_purge(f"{PKG}-dbgsym", PKG)
 
