@@ -7,11 +7,12 @@ Comparing a new scan with the manifest finds changed, missing and extra paths.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import stat
 from typing import Iterator
+
+from .source import sha256_file
 
 FORMAT = 1
 Record = dict[str, object]
@@ -30,11 +31,6 @@ def _walk(top: str) -> Iterator[tuple[str, os.DirEntry]]:
                     pending.append(path)
 
 
-def _sha256(path: str) -> str:
-    with open(path, "rb") as fd:
-        return hashlib.file_digest(fd, "sha256").hexdigest()
-
-
 def describe(entry: os.DirEntry) -> Record:
     """What the manifest says of one path."""
     info = entry.stat(follow_symlinks=False)
@@ -44,7 +40,7 @@ def describe(entry: os.DirEntry) -> Record:
     if entry.is_dir(follow_symlinks=False):
         return {"type": "dir", "mode": mode}
     if entry.is_file(follow_symlinks=False):
-        return {"type": "file", "mode": mode, "size": info.st_size, "sha256": _sha256(entry.path)}
+        return {"type": "file", "mode": mode, "size": info.st_size, "sha256": sha256_file(entry.path)}
     return {"type": "special", "mode": stat.S_IFMT(info.st_mode) | mode}
 
 

@@ -11,7 +11,6 @@ change give byte-identical tarballs, which are then left untouched.
 from __future__ import annotations
 
 import filecmp
-import hashlib
 import os
 import shutil
 import tempfile
@@ -29,7 +28,7 @@ from .config import PackageConfig, config_file, load_config
 from .control import SourceControl, host_arch, read_control
 from .errors import PyrpathError
 from .requirements import validate_requirement_files
-from .source import VENDORED, PythonSource, read_version, resolve_source
+from .source import VENDORED, PythonSource, read_version, resolve_source, sha256_file
 from .staging import STATE_ROOT
 from .wheelhouse import Target, download_build_requirements, download_requirements, host_target, require_pip
 
@@ -46,8 +45,7 @@ class Written:
     what: str
 
     def line(self) -> str:
-        with open(self.path, "rb") as fd:
-            digest = hashlib.sha256(fd.read()).hexdigest()
+        digest = sha256_file(self.path)
         state = "written" if self.changed else "unchanged"
         return f"{self.path}  {os.path.getsize(self.path)} bytes  sha256 {digest}  {state}: {self.what}"
 
