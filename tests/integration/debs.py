@@ -7,6 +7,7 @@ so a second run on the same machine compiles nothing.
 
 from __future__ import annotations
 
+import fcntl
 import glob
 import json
 import os
@@ -71,14 +72,27 @@ def build_example(name: str, workdir: str, examples: str = EXAMPLES) -> Built:
     return Built(src, debs, log, seconds)
 
 
+@contextmanager
+def dpkg_turn() -> Iterator[None]:
+    """One dpkg run at a time among the test runs of this machine (dpkg itself fails, not waits, when locked)."""
+    with open("/tmp/dh-pyrpath-tests-dpkg.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def dpkg(*args: str) -> subprocess.CompletedProcess:
+    with dpkg_turn():
+        return subprocess.run(["dpkg", *args], capture_output=True, text=True,
+                              env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+
+
 def dpkg_install(*debs: str) -> None:
-    result = subprocess.run(["dpkg", "-i", *debs], capture_output=True, text=True,
-                            env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+    result = dpkg("-i", *debs)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def dpkg_purge(*packages: str) -> None:
-    subprocess.run(["dpkg", "--purge", *packages], capture_output=True)
+    dpkg("--purge", *packages)
 
 
 def free_port() -> int:
