@@ -31,8 +31,10 @@ def build_wheel(tree: StagedTree, config: PackageConfig, log: str, echo: bool) -
     src = copy_project(os.path.join(work, "src"))
     dist = os.path.join(work, "dist")
     remove_tree(dist)
-    run_pip(tree, config, ["wheel", "--no-deps", "--wheel-dir", os.path.abspath(dist), *index_options(config),
-                           os.path.abspath(src)], log, "building the project's wheel", echo)
+    # --use-pep517: a setup.py-only project is built by its backend in an isolated environment
+    # (setuptools and wheel from the index or wheelhouse), as pip does for every project since 23.1.
+    run_pip(tree, config, ["wheel", "--no-deps", "--use-pep517", "--wheel-dir", os.path.abspath(dist),
+                           *index_options(config), os.path.abspath(src)], log, "building the project's wheel", echo)
     wheels = glob.glob(os.path.join(dist, "*.whl"))
     if len(wheels) != 1:
         raise PyrpathError(f"building the project's wheel gave {len(wheels)} wheels in {dist}; see {log}")
