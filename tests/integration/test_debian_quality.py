@@ -18,7 +18,7 @@ import pytest
 
 from chroot import tool_deb
 from dh_pyrpath.prebuilt import prebuilt_elf_files
-from debs import EXAMPLES, build_env, build_example, dpkg_install, dpkg_purge, free_port, http_get, running
+from debs import EXAMPLES, build_env, build_example, dpkg, dpkg_install, dpkg_purge, free_port, http_get, running
 
 pytestmark = pytest.mark.slow
 
@@ -210,7 +210,7 @@ def test_install_upgrade_downgrade_remove_purge(hello_build, next_version, tmp_p
         os.makedirs(f"{PREFIX}/var", exist_ok=True)
         with open(f"{PREFIX}/var/state.json", "w") as fd:
             fd.write("{}")
-        result = subprocess.run(["dpkg", "--remove", PKG], capture_output=True, text=True)
+        result = dpkg("--remove", PKG)  # under the machine-wide dpkg lock, like every dpkg run of the tests
         assert result.returncode == 0, result.stderr
         assert not os.path.lexists("/usr/bin/hello-service") and not os.path.exists(f"{PREFIX}/bin/python3.11")
         assert os.path.exists(f"{PREFIX}/var/state.json")
