@@ -30,6 +30,7 @@ CONFIG_OPTIONS = {
     "--links": "Links",
     "--optimize": "Optimize",
     "--slim": "Slim",
+    "--bytecode": "Bytecode",
 }
 
 
