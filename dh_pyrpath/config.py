@@ -26,8 +26,9 @@ FIELDS = (
 )
 OPTIMIZE_LEVELS = ("none", "lto", "pgo", "pgo+lto")
 # What Slim can drop from the private tree; DEFAULT_SLIM when the field is not given.
-SLIM_ITEMS = ("tests", "static", "idlelib", "tkinter", "ensurepip", "lib2to3", "headers", "config")
-DEFAULT_SLIM = ("tests", "static")
+SLIM_ITEMS = ("tests", "static", "idlelib", "tkinter", "ensurepip", "lib2to3", "headers", "config", "pip")
+# A service has no display: without tkinter, Tk and X11 never reach ${shlibs:Depends}.
+DEFAULT_SLIM = ("tests", "static", "idlelib", "tkinter")
 DEFAULT_OPTIMIZE = "none"  # clean chroots build without a cache; see README, Performance
 _CANONICAL = {name.lower(): name for name in FIELDS}
 _FIELD_LINE = re.compile(r"^([^\s:#][^\s:]*)\s*:")
