@@ -11,7 +11,8 @@ from ..buildflags import key_flags
 from ..cache import cache_key, cache_root, downloads_dir, entry_record, obtain
 from ..cli import run
 from ..config import PackageConfig, load_configs
-from ..cpython import BuildRequest, check_staged, compile_and_install, interpreter, scrub_build_paths
+from ..cpython import (BuildRequest, check_staged, compile_and_install, interpreter, is_static_interpreter,
+                       scrub_build_paths)
 from ..debhelper import Invocation
 from ..relocate import BUILD_PREFIX, relocate
 from ..source import PythonSource, read_version, resolve_source, unpack, vendored_source
@@ -30,7 +31,8 @@ def build_tree(invocation: Invocation, config: PackageConfig, source: PythonSour
     compile_and_install(request, src, tree, log, invocation.progress)
     scrub_build_paths(tree, request.prefix, request.short_version, src)
     invocation.progress("check stdlib extension modules")
-    check_staged(interpreter(tree, request.prefix, request.short_version), tree + request.prefix)
+    check_staged(interpreter(tree, request.prefix, request.short_version), tree + request.prefix,
+                 request.static_interpreter)
     shutil.rmtree(src)
     invocation.progress(f"built CPython {'.'.join(map(str, request.version))} in {time.monotonic() - started:.0f} s")
 
@@ -88,7 +90,7 @@ def buildpython(invocation: Invocation) -> None:
         tree, build_dir, version = obtain_tree(invocation, config, log)
         stage(invocation, tree, destdir, config.prefix)
         staged = StagedTree(package, destdir, config.prefix, version, (build_dir,))
-        check_staged(staged.python, staged.root)
+        check_staged(staged.python, staged.root, is_static_interpreter(tuple(map(int, version.split(".")))))
         staged.save()
 
 
