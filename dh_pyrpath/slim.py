@@ -59,26 +59,37 @@ def normalise(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+def metadata_file(info: str) -> str:
+    """A .dist-info's METADATA, an .egg-info's PKG-INFO (a legacy setup.py install writes those)."""
+    if info.endswith(".egg-info"):
+        return os.path.join(info, "PKG-INFO") if os.path.isdir(info) else info
+    return os.path.join(info, "METADATA")
+
+
 def installed_distributions(site_packages: str) -> dict[str, str]:
-    """Normalised name -> .dist-info directory of every distribution in site_packages."""
+    """Normalised name -> .dist-info (or .egg-info) of every distribution in site_packages."""
     found = {}
-    for info in sorted(glob.glob(os.path.join(glob.escape(site_packages), "*.dist-info"))):
-        metadata = os.path.join(info, "METADATA")
-        if os.path.isfile(metadata):
-            with open(metadata, encoding="utf-8", errors="replace") as fd:
-                name = HeaderParser().parse(fd).get("Name")
-            if name:
-                found[normalise(name)] = info
+    for pattern in ("*.egg-info", "*.dist-info"):
+        for info in sorted(glob.glob(os.path.join(glob.escape(site_packages), pattern))):
+            if os.path.isfile(metadata_file(info)):
+                with open(metadata_file(info), encoding="utf-8", errors="replace") as fd:
+                    name = HeaderParser().parse(fd).get("Name")
+                if name:
+                    found[normalise(name)] = info
     return found
 
 
 def required_names(info: str) -> set[str]:
-    """The distributions a .dist-info's Requires-Dist names, whatever their markers or extras.
+    """The distributions a distribution requires (Requires-Dist, an .egg-info's requires.txt), all of them.
 
-    Markers are not evaluated: a distribution that may need an installer keeps it.
+    Markers and extras are not evaluated: a distribution that may need an installer keeps it.
     """
-    with open(os.path.join(info, "METADATA"), encoding="utf-8", errors="replace") as fd:
+    with open(metadata_file(info), encoding="utf-8", errors="replace") as fd:
         requirements = HeaderParser().parse(fd).get_all("Requires-Dist") or []
+    requires_txt = os.path.join(info, "requires.txt")
+    if os.path.isfile(requires_txt):
+        with open(requires_txt, encoding="utf-8", errors="replace") as fd:
+            requirements += [line for line in fd if not line.startswith("[")]
     names = set()
     for requirement in requirements:
         match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", requirement)
@@ -88,8 +99,12 @@ def required_names(info: str) -> set[str]:
 
 
 def removable_installers(distributions: dict[str, str]) -> list[str]:
-    """The installers no staying distribution requires (an installer needed only by another one leaves too)."""
-    leaving = {name for name in INSTALLERS if name in distributions}
+    """The installers no staying distribution requires (an installer needed only by another one leaves too).
+
+    Only those with a RECORD: without one, what they installed is not known.
+    """
+    leaving = {name for name in INSTALLERS
+               if name in distributions and os.path.isfile(os.path.join(distributions[name], "RECORD"))}
     requires = {name: required_names(info) for name, info in distributions.items()}
     changed = True
     while changed:
@@ -110,7 +125,7 @@ def recorded_files(site_packages: str, info: str) -> list[str]:
 def remove_distribution(root: str, site_packages: str, info: str) -> list[str]:
     """Delete what a distribution installed under root (its RECORD), then its emptied directories."""
     removed, parents = [], set()
-    for path in recorded_files(site_packages, info) if os.path.isfile(os.path.join(info, "RECORD")) else []:
+    for path in recorded_files(site_packages, info):
         if not path.startswith(root + os.sep) or not os.path.lexists(path) or os.path.isdir(path):
             continue
         os.unlink(path)

@@ -153,6 +153,21 @@ def test_slim_pip_keeps_what_a_staying_distribution_requires(tmp_path):
     assert "pip" not in site and "wheel" not in site and not os.path.exists(os.path.join(root, "bin", "pip3"))
 
 
+def test_slim_pip_reads_what_a_legacy_egg_info_requires(tmp_path):
+    root = str(tmp_path)
+    installers(root)
+    egg = os.path.join(root, SITE, "legacy-1.0-py3.11.egg-info")
+    os.makedirs(egg)
+    with open(os.path.join(egg, "PKG-INFO"), "w") as fd:
+        fd.write("Metadata-Version: 1.1\nName: legacy\nVersion: 1.0\n")
+    with open(os.path.join(egg, "requires.txt"), "w") as fd:
+        fd.write("setuptools>=40\n\n[docs]\nsphinx\n")
+    slim(root, "3.11", ("pip",))
+    site = os.listdir(os.path.join(root, SITE))
+    assert "pkg_resources" in site and "setuptools" in site and "pip" not in site
+    assert "legacy-1.0-py3.11.egg-info" in site
+
+
 def test_slim_pip_keeps_pip_for_a_distribution_that_runs_it(tmp_path):
     root = str(tmp_path)
     installers(root)
