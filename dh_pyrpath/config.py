@@ -28,8 +28,9 @@ FIELDS = (
 )
 OPTIMIZE_LEVELS = ("none", "lto", "pgo", "pgo+lto")
 # What Slim can drop from the private tree; DEFAULT_SLIM when the field is not given.
-SLIM_ITEMS = ("tests", "static", "idlelib", "tkinter", "ensurepip", "lib2to3", "headers", "config")
-DEFAULT_SLIM = ("tests", "static")
+SLIM_ITEMS = ("tests", "static", "idlelib", "tkinter", "ensurepip", "lib2to3", "headers", "config", "pip")
+# A service has no display: without tkinter, Tk and X11 never reach ${shlibs:Depends}.
+DEFAULT_SLIM = ("tests", "static", "idlelib", "tkinter")
 # When the private tree's .pyc are written: by postinst on the target (Debian's way), or at build time.
 BYTECODE_MODES = ("install", "build")
 DEFAULT_BYTECODE = "install"

@@ -201,7 +201,8 @@ def test_install_upgrade_downgrade_remove_purge(hello_build, next_version, tmp_p
         assert all(upgraded[pyc] != first[pyc] for pyc in first)  # prerm removed them, postinst compiled again
         port = free_port()
         with running(["/usr/bin/hello-service", "--bind", "127.0.0.1", "--port", str(port)]) as server:
-            assert answers(port, server)["libpython"] == f"{PREFIX}/lib/libpython3.11.so.1.0"  # the restarted one
+            restarted = answers(port, server)  # the new version's interpreter, from the prefix
+            assert restarted["executable"] == f"{PREFIX}/bin/python3.11" and restarted["modules_outside_prefix"] == []
         dpkg_install(hello_build.debs[PKG])  # downgrade
         assert installed_version() == "1.0.0-1"
         with running(["/usr/bin/hello-service", "--bind", "127.0.0.1", "--port", str(port)]) as server:

@@ -63,7 +63,8 @@ class Case:
 
 FAKE_PYTHON = """#!/bin/sh
 here=$(cd "$(dirname "$0")/.." && pwd)
-echo '{"missing": %s, "libpython": ["'"$here"'/lib/libpython3.11.so.1.0"], "prefix": "'"$here"'"}'
+os_py=%s
+echo '{"missing": %s, "libpython": %s, "prefix": "'"$here"'", "files": {"os": "'"${os_py:-$here/lib/python3.11/os.py}"'"}}'
 """
 
 FAKE_CONFIGURE = """#!/bin/sh
@@ -74,13 +75,17 @@ printf 'all:\\n\\t@true\\ninstall:\\n\\tmkdir -p $(DESTDIR)%%s/bin $(DESTDIR)%%s
 """
 
 
-def fake_buildable_cpython(path: Path, missing: list[str] = (), configure_head: str = "") -> None:
-    """A CPython-shaped tarball whose configure/make/make install stage a fake interpreter."""
+def fake_buildable_cpython(path: Path, missing: list[str] = (), configure_head: str = "",
+                           libpython: list[str] = (), os_py: str = "") -> None:
+    """A CPython-shaped tarball whose configure/make/make install stage a fake interpreter.
+
+    It reports what a static 3.11 reports (no libpython mapped, os.py under its prefix) unless told otherwise.
+    """
     members = {
         "Python-3.11.2/configure": (FAKE_CONFIGURE % configure_head, 0o755),
         "Python-3.11.2/Include/patchlevel.h": ('#define PY_VERSION "3.11.2"\n', 0o644),
-        "Python-3.11.2/fakepython": (FAKE_PYTHON % json.dumps([[m, f"No module named '{m}'"] for m in missing]),
-                                     0o755),
+        "Python-3.11.2/fakepython": (FAKE_PYTHON % (os_py, json.dumps([[m, f"No module named '{m}'"] for m in missing]),
+                                                    json.dumps(list(libpython))), 0o755),
     }
     with tarfile.open(path, "w:gz") as tar:
         for name, (text, mode) in members.items():
@@ -135,8 +140,9 @@ def tarball(name: str, **kwargs) -> Callable[[Path], None]:
     return lambda tmp: fake_cpython_tarball(str(tmp / name), **kwargs)
 
 
-def buildable(missing: list[str] = (), configure_head: str = "") -> Callable[[Path], None]:
-    return lambda tmp: fake_buildable_cpython(tmp / "cpython.tar.gz", list(missing), configure_head)
+def buildable(missing: list[str] = (), configure_head: str = "", libpython: list[str] = (),
+              os_py: str = "") -> Callable[[Path], None]:
+    return lambda tmp: fake_buildable_cpython(tmp / "cpython.tar.gz", list(missing), configure_head, libpython, os_py)
 
 
 def source_dir_without_configure(tmp: Path) -> None:
@@ -231,6 +237,13 @@ CASES = [
     Case("missing-dev-package", B, "stdlib modules did not build", "libssl-dev",
          "add the -dev packages to Build-Depends", {PYRPATH_FILE: "Python-Source: cpython.tar.gz\n"},
          prepare=buildable(missing=["_ssl", "_hashlib"])),
+    Case("staged-maps-a-libpython", B, "but it is linked with the interpreter core",
+         "/usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0", "Configure-Options must not change how it is linked",
+         {PYRPATH_FILE: "Python-Source: cpython.tar.gz\n"},
+         prepare=buildable(libpython=["/usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0"])),
+    Case("staged-runs-system-stdlib", B, "the staged interpreter runs outside", "os from /usr/lib/python3.11/os.py",
+         "a pyvenv.cfg or ._pth file redirects it", {PYRPATH_FILE: "Python-Source: cpython.tar.gz\n"},
+         prepare=buildable(os_py="/usr/lib/python3.11/os.py")),
     Case("read-only-cache", B, "; check free space and permissions", "cache/python", "check free space and permissions",
          {PYRPATH_FILE: "Python-Source: cpython.tar.gz\n"}, prepare=buildable(), wrap=in_tmpfs("ro,size=1m")),
     Case("disk-full-cache", B, "CPython configure failed", f"{STATE}/cpython-build.log", "full log:",
