@@ -23,6 +23,7 @@ from .buildpath import build_path_needles, find_in_file
 from .elf import Dynamic, default_dirs, expand_origin, is_elf, is_system_dir, read_dynamic, resolve
 from .errors import PyrpathError
 from .findings import Finding, Layout, Report, printable
+from .sbomaudit import sbom_findings
 
 # What a symbolic link under the prefix may not point outside of it for: code.
 _CODE = re.compile(r"(\.so(\.[0-9]+)*|\.py|\.pth)$")
@@ -280,7 +281,9 @@ def is_installed_prefix(directory: str) -> bool:
 
 def audit_tree(root: str, target: str, prefix: str | None, build_paths: list[str]) -> Report:
     layout = Layout(os.path.abspath(root), choose_prefix(root, target, prefix))
-    return static_audit(layout, target, build_paths)
+    report = static_audit(layout, target, build_paths)
+    report.findings += sbom_findings(layout)
+    return report
 
 
 def audit_installed(directory: str, build_paths: list[str]) -> Report:

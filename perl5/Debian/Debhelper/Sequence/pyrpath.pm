@@ -12,6 +12,9 @@ insert_before('dh_install', 'dh_pyrpath_install');
 # of the reach of dh_dwz, dh_strip and dh_shlibdeps; this puts them back and
 # adds the Debian libraries they need to ${shlibs:Depends}.
 insert_after('dh_shlibdeps', 'dh_pyrpath_prebuilt');
+# The SBOM lists the Debian libraries of ${shlibs:Depends}, complete only now;
+# it is written before dh_md5sums and dh_builddeb see the tree.
+insert_after('dh_pyrpath_prebuilt', 'dh_pyrpath_sbom');
 
 # The private libpython and the libraries inside the tree are not public
 # shared libraries: no shlibs entry, no ldconfig trigger for them.

@@ -1,0 +1,128 @@
+"""The SBOM document builder and what the build steps record for it."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from cdxschema import schema_errors
+from dh_pyrpath.sbom import (CPython, DebianDependency, Distribution, Library, Sbom, Subject, document, dumps,
+                             made_by_us, parse)
+from dh_pyrpath.sbomcollect import debian_dependencies, license_names
+from dh_pyrpath.sbominputs import archive_sha256, pip_installs, pip_report
+
+PREFIX = "/opt/svc"
+SITE = f"{PREFIX}/lib/python3.11/site-packages"
+CPY = CPython("3.11.2", "debian:python3.11", "a" * 64, False, "3.11.2-6+deb12u8", "lto",
+              (f"--prefix={PREFIX}", "--enable-shared", "--with-lto"), f"{PREFIX}/bin/python3.11")
+NUMPY = Distribution("numpy", "2.2.6", f"{SITE}/numpy-2.2.6.dist-info", "b" * 64, "BSD-3-Clause AND MIT", (),
+                     "pip", True, (Library(f"{SITE}/numpy.libs/libgfortran-040039e1.so.5.0.0", "libgfortran-040039e1.so.5.0.0",
+                                           "c" * 64),))
+PROJECT = Distribution("Svc_Tool", "1.0+local", f"{SITE}/svc_tool-1.0+local.dist-info", None, None, ("MIT License",),
+                       "project")
+
+
+def sample(**changes) -> Sbom:
+    fields = dict(subject=Subject("svc", "1.0-1", "amd64", PREFIX), cpython=CPY, distributions=(PROJECT, NUMPY),
+                  debian=(DebianDependency("libssl3", "libssl3 (>= 3.0.0)"), DebianDependency("libc6", "libc6 (>= 2.34)")),
+                  tool_version="0.1.0", timestamp=1764547200)
+    fields.update(changes)
+    return Sbom(**fields)
+
+
+def component(doc: dict, ref: str) -> dict:
+    return next(c for c in doc["components"] if c["bom-ref"] == ref)
+
+
+def test_document_is_valid_cyclonedx_1_6():
+    doc = document(sample())
+    assert schema_errors(doc) == []
+    assert doc["specVersion"] == "1.6" and doc["bomFormat"] == "CycloneDX" and made_by_us(doc)
+    assert doc["metadata"]["timestamp"] == "2025-12-01T00:00:00Z"
+    assert doc["metadata"]["component"]["name"] == "svc" and doc["metadata"]["component"]["version"] == "1.0-1"
+
+
+def test_components_say_what_a_cve_check_needs():
+    doc = document(sample())
+    cpython = component(doc, "cpython")
+    assert cpython["version"] == "3.11.2" and cpython["cpe"] == "cpe:2.3:a:python:python:3.11.2:*:*:*:*:*:*:*"
+    assert {"name": "dh-pyrpath:debian-source-version", "value": "3.11.2-6+deb12u8"} in cpython["properties"]
+    assert {"name": "dh-pyrpath:configure-args", "value": "--prefix=/opt/svc --enable-shared --with-lto"} \
+        in cpython["properties"]
+    numpy = component(doc, "pkg:pypi/numpy@2.2.6")
+    assert numpy["licenses"] == [{"expression": "BSD-3-Clause AND MIT"}]
+    assert numpy["hashes"] == [{"alg": "SHA-256", "content": "b" * 64}]
+    library = numpy["components"][0]
+    assert library["name"] == "libgfortran-040039e1.so.5.0.0" and library["hashes"][0]["content"] == "c" * 64
+    project = component(doc, "pkg:pypi/svc-tool@1.0%2Blocal")
+    assert "hashes" not in project and project["licenses"] == [{"license": {"name": "MIT License"}}]
+    libc = component(doc, "pkg:deb/debian/libc6?arch=amd64")
+    assert {"name": "dh-pyrpath:relation", "value": "libc6 (>= 2.34)"} in libc["properties"]
+    assert doc["dependencies"][0]["ref"] == "svc" and len(doc["dependencies"][0]["dependsOn"]) == 5
+
+
+def test_same_content_same_bytes_and_serial_from_the_content():
+    first, again = dumps(document(sample())), dumps(document(sample(distributions=(NUMPY, PROJECT))))
+    assert first == again  # input order does not matter
+    other = document(sample(subject=Subject("svc", "1.0-2", "amd64", PREFIX)))
+    assert json.loads(first)["serialNumber"] != other["serialNumber"]
+    assert json.loads(first)["serialNumber"].startswith("urn:uuid:")
+
+
+def test_no_timestamp_without_source_date_epoch():
+    assert "timestamp" not in document(sample(timestamp=None))["metadata"]
+
+
+def test_parse_reads_back_what_document_wrote():
+    read = parse(json.loads(dumps(document(sample()))))
+    assert read.subject == sample().subject and read.cpython == CPY
+    assert {(d.name, d.version, d.location) for d in read.distributions} == \
+        {(d.name, d.version, d.location) for d in (NUMPY, PROJECT)}
+    assert next(d for d in read.distributions if d.name == "numpy").libraries == NUMPY.libraries
+    assert sorted(d.name for d in read.debian) == ["libc6", "libssl3"]
+
+
+def test_shlibs_depends_become_debian_dependencies(tmp_path):
+    substvars = tmp_path / "svc.substvars"
+    substvars.write_text("misc:Depends=\nshlibs:Depends=libc6 (>= 2.34), libssl3 (>= 3.0.0), libgcc-s1 | libgcc1,"
+                         " libc6 (>= 2.14)\n")
+    found = debian_dependencies(str(substvars))
+    assert [d.name for d in found] == ["libc6", "libgcc-s1", "libgcc1", "libssl3"]
+    assert found[0].relation == "libc6 (>= 2.14), libc6 (>= 2.34)"
+    assert debian_dependencies(str(tmp_path / "missing")) == []
+
+
+def test_license_field_is_a_name_unless_it_is_the_licence_text():
+    assert license_names("Apache 2.0", ("Apache Software License",)) == ("Apache 2.0",)
+    assert license_names("Permission is hereby granted...\nfree of charge", ("MIT License",)) == ("MIT License",)
+    assert license_names(None, ()) == ()
+
+
+@pytest.mark.parametrize("info,digest", [
+    ({"archive_info": {"hashes": {"sha256": "d" * 64}, "hash": "sha256=" + "d" * 64}}, "d" * 64),  # pip >= 23
+    ({"archive_info": {"hash": "sha256=" + "e" * 64}}, "e" * 64),                                 # pip 22
+    ({"archive_info": {"hash": "md5=ffff"}}, None),
+    ({"dir_info": {}}, None),
+])
+def test_archive_digest_from_pip_reports_of_either_age(info, digest):
+    assert archive_sha256(info) == digest
+
+
+def test_pip_installs_keeps_hashes_but_not_of_the_project(source_tree):
+    report = {"version": "1", "install": [
+        {"is_direct": False, "metadata": {"name": "IDNA", "version": "3.10"},
+         "download_info": {"url": "https://files.example/idna-3.10-py3-none-any.whl",
+                           "archive_info": {"hashes": {"sha256": "f" * 64}}}},
+        {"is_direct": True, "metadata": {"name": "svc", "version": "1.0"},
+         "download_info": {"url": "file:///build/dist/svc-1.0-py3-none-any.whl",
+                           "archive_info": {"hashes": {"sha256": "0" * 64}}}},
+    ]}
+    path = pip_report("svc-arch", "requirements")
+    assert os.path.isabs(path)
+    with open(path, "w", encoding="utf-8") as fd:
+        json.dump(report, fd)
+    found = pip_installs("svc-arch")
+    assert found[("idna", "3.10")].sha256 == "f" * 64 and not found[("idna", "3.10")].direct
+    assert found[("svc", "1.0")].sha256 is None and found[("svc", "1.0")].direct
