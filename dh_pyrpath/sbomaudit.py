@@ -16,8 +16,8 @@ def sbom_findings(layout: Layout) -> list[Finding]:
     """Findings of kind sbom: none shipped, unreadable, not of this prefix, or contradicted by the tree."""
     paths = sorted(glob.glob(os.path.join(glob.escape(layout.root), "usr", "share", "doc", "*", SBOM_NAME)))
     if not paths:
-        return [Finding("sbom", WHERE, "the package carries no SBOM; build it with a dh-pyrpath that runs "
-                                       "dh_pyrpath_sbom")]
+        return [Finding("sbom", WHERE, "the package carries no SBOM (dh_pyrpath_sbom writes it, after "
+                                       "dh_shlibdeps; a package built by an older dh-pyrpath has none)")]
     findings = []
     for path in paths:
         installed = layout.installed(path)

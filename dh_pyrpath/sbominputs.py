@@ -11,6 +11,7 @@ from __future__ import annotations
 import glob
 import json
 import os
+import urllib.parse
 from dataclasses import asdict, dataclass
 
 from packaging.version import InvalidVersion, Version
@@ -20,6 +21,7 @@ from .cpython import BuildRequest, effective_optimize
 from .distinfo import canonical_name
 from .errors import PyrpathError
 from .relocate import BUILD_PREFIX
+from .source import sha256_file
 from .staging import StagedTree, state_dir
 
 CPYTHON_RECORD = "cpython.json"
@@ -110,12 +112,21 @@ def pip_installs(package: str) -> dict[tuple[str, str], PipInstall]:
 
 
 def archive_sha256(download_info: dict) -> str | None:
-    """The sha256 of a pip report's download_info (pip >= 23 gives `hashes`, pip 22 a `hash` string)."""
-    archive = download_info.get("archive_info", {})
+    """The sha256 of a pip report's download_info (pip >= 23 gives `hashes`, pip 22 a `hash` string).
+
+    When pip gives none for a local file (a wheelhouse), the file itself is hashed.
+    """
+    archive = download_info.get("archive_info")
+    if archive is None:
+        return None
     if "sha256" in archive.get("hashes", {}):
         return archive["hashes"]["sha256"]
     algorithm, _, value = archive.get("hash", "").partition("=")
-    return value if algorithm == "sha256" and value else None
+    if algorithm == "sha256" and value:
+        return value
+    url = download_info.get("url", "")
+    path = urllib.parse.unquote(urllib.parse.urlsplit(url).path) if url.startswith("file:") else ""
+    return sha256_file(path) if path and os.path.isfile(path) else None
 
 
 def report_options(tree: StagedTree, step: str) -> list[str]:

@@ -126,8 +126,8 @@ def test_bad_queries(call, text, message):
 
 def test_audit_finds_no_sbom_a_foreign_prefix_and_a_tree_that_disagrees(tmp_path):
     assert [f.line() for f in sbom_findings(Layout(str(tmp_path), "/opt/alpha"))] == [
-        "sbom: /usr/share/doc/<package>/sbom.cdx.json: the package carries no SBOM; build it with a dh-pyrpath "
-        "that runs dh_pyrpath_sbom"]
+        "sbom: /usr/share/doc/<package>/sbom.cdx.json: the package carries no SBOM (dh_pyrpath_sbom writes it, "
+        "after dh_shlibdeps; a package built by an older dh-pyrpath has none)"]
     install(tmp_path, "alpha", {"idna": "3.10"})
     assert sbom_findings(Layout(str(tmp_path), "/opt/alpha")) == []
     assert "describes the prefix /opt/alpha, not /opt/beta" in sbom_findings(Layout(str(tmp_path), "/opt/beta"))[0].detail

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import subprocess
 
 import pytest
 
@@ -110,6 +112,13 @@ def test_archive_digest_from_pip_reports_of_either_age(info, digest):
     assert archive_sha256(info) == digest
 
 
+def test_archive_digest_of_a_local_wheel_pip_did_not_hash(tmp_path):
+    wheel = tmp_path / "idna-3.10-py3-none-any.whl"
+    wheel.write_bytes(b"a wheel")
+    info = {"url": wheel.as_uri(), "archive_info": {}}
+    assert archive_sha256(info) == hashlib.sha256(b"a wheel").hexdigest()
+
+
 def test_pip_installs_keeps_hashes_but_not_of_the_project(source_tree):
     report = {"version": "1", "install": [
         {"is_direct": False, "metadata": {"name": "IDNA", "version": "3.10"},
@@ -126,3 +135,23 @@ def test_pip_installs_keeps_hashes_but_not_of_the_project(source_tree):
     found = pip_installs("svc-arch")
     assert found[("idna", "3.10")].sha256 == "f" * 64 and not found[("idna", "3.10")].direct
     assert found[("svc", "1.0")].sha256 is None and found[("svc", "1.0")].direct
+
+
+def test_dh_runs_the_sbom_after_shlibdeps_and_prebuilt_before_md5sums(source_tree):
+    source_tree("debian/changelog", "demo (1.0-1) unstable; urgency=medium\n\n  * Test.\n\n"
+                                    " -- Test <test@example.org>  Tue, 24 Nov 2026 07:00:00 +0000\n")
+    source_tree("debian/svc-arch.pyrpath", "")
+    with open("debian/control", encoding="utf-8") as fd:
+        control = fd.read()
+    source_tree("debian/control", control.replace("Build-Depends: debhelper-compat (= 13), dh-sequence-pyrpath",
+                                                  "Build-Depends: debhelper-compat (= 13)"))
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = dict(os.environ, PERL5LIB=os.path.join(root, "perl5"),
+               PATH=os.path.join(root, "debhelper") + ":" + os.environ["PATH"])
+    result = subprocess.run(["dh", "binary-arch", "--no-act", "--with", "pyrpath"], capture_output=True, text=True,
+                            env=env)
+    assert result.returncode == 0, result.stderr
+    commands = [line.split()[0] for line in result.stdout.splitlines() if line.strip()]
+    order = [commands.index(c) for c in ("dh_shlibdeps", "dh_pyrpath_prebuilt", "dh_pyrpath_sbom", "dh_md5sums",
+                                         "dh_builddeb")]
+    assert order == sorted(order), commands
