@@ -1,4 +1,4 @@
-"""The Python distributions installed in a tree, read from their *.dist-info directories."""
+"""The Python distributions installed in a tree, read from their *.dist-info (or legacy *.egg-info) metadata."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def canonical_name(name: str) -> str:
 
 @dataclass(frozen=True)
 class InstalledDistribution:
-    """One *.dist-info directory: what its METADATA says and where it is."""
+    """One *.dist-info directory (or *.egg-info, from a setup.py install): what its metadata says and where."""
 
     name: str
     version: str
@@ -33,10 +33,17 @@ class InstalledDistribution:
     prebuilt: bool
 
 
+def metadata_file(dist_info: str) -> str:
+    """METADATA of a *.dist-info; PKG-INFO of an *.egg-info directory, or the *.egg-info file itself."""
+    if dist_info.endswith(".egg-info"):
+        return os.path.join(dist_info, "PKG-INFO") if os.path.isdir(dist_info) else dist_info
+    return os.path.join(dist_info, "METADATA")
+
+
 def read_metadata(dist_info: str) -> dict[str, list[str]]:
-    """METADATA's header fields (each a list of its values); empty when unreadable."""
+    """The metadata's header fields (each a list of its values); empty when unreadable."""
     try:
-        with open(os.path.join(dist_info, "METADATA"), encoding="utf-8", errors="replace") as fd:
+        with open(metadata_file(dist_info), encoding="utf-8", errors="replace") as fd:
             message = HeaderParser().parse(fd)
     except OSError:
         return {}
@@ -67,7 +74,8 @@ def read_distribution(dist_info: str) -> InstalledDistribution | None:
 def installed_distributions(site_packages: str) -> list[InstalledDistribution]:
     """Every distribution under site_packages, sorted by canonical name."""
     found = []
-    for dist_info in glob.glob(os.path.join(glob.escape(site_packages), "*.dist-info")):
+    top = glob.escape(site_packages)
+    for dist_info in glob.glob(os.path.join(top, "*.dist-info")) + glob.glob(os.path.join(top, "*.egg-info")):
         dist = read_distribution(dist_info)
         if dist:
             found.append(dist)

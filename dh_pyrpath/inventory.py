@@ -100,7 +100,7 @@ def installed_versions(sbom: Sbom, root: str) -> dict[str, str]:
     """canonical name -> the version the *.dist-info the SBOM points at says."""
     found = {}
     for dist in sbom.distributions:
-        on_disk = read_distribution(disk(root, dist.location)) if os.path.isdir(disk(root, dist.location)) else None
+        on_disk = read_distribution(disk(root, dist.location)) if os.path.exists(disk(root, dist.location)) else None
         if on_disk:
             found[canonical_name(dist.name)] = on_disk.version
     return found

@@ -65,7 +65,7 @@ def check_distributions(sbom: Sbom, root: str) -> list[Mismatch]:
     listed = set()
     for dist in sbom.distributions:
         listed.add(canonical_name(dist.name))
-        on_disk = read_distribution(disk(root, dist.location)) if os.path.isdir(disk(root, dist.location)) else None
+        on_disk = read_distribution(disk(root, dist.location)) if os.path.exists(disk(root, dist.location)) else None
         if on_disk is None:
             found.append(Mismatch(dist.location, f"the SBOM lists {dist.name} {dist.version} here, but the tree "
                                                  "holds no such *.dist-info"))

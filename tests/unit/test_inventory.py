@@ -8,6 +8,7 @@ import subprocess
 
 import pytest
 
+from dh_pyrpath.distinfo import installed_distributions
 from dh_pyrpath.errors import PyrpathError
 from dh_pyrpath.findings import Layout
 from dh_pyrpath.inventory import examine, find, find_python, python_specifier, report_lines, requirement
@@ -141,3 +142,15 @@ def test_inventory_command_errors_are_one_line():
     result = subprocess.run([PYRPATH, "inventory", "--find", "urllib3<<2"], capture_output=True, text=True)
     assert result.returncode == 255 and result.stdout == ""
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("pyrpath inventory: error: --find: ")
+
+
+def test_egg_info_of_a_setup_py_install_counts_as_a_distribution(tmp_path):
+    site = tmp_path / "opt/alpha/lib/python3.11/site-packages"
+    write(f"{site}/simplejson-3.19.3-py3.11.egg-info/PKG-INFO", "Metadata-Version: 2.1\nName: simplejson\n"
+                                                                 "Version: 3.19.3\nLicense: MIT License\n")
+    write(f"{site}/six-1.16.0-py3.11.egg-info", "Metadata-Version: 1.0\nName: six\nVersion: 1.16.0\n")
+    found = [(d.name, d.version, d.license_text) for d in installed_distributions(str(site))]
+    assert found == [("simplejson", "3.19.3", "MIT License"), ("six", "1.16.0", None)]
+    install(tmp_path, "alpha", {"idna": "3.10"})
+    assert sorted(p.detail for p in carrier(tmp_path, "alpha").problems) == [
+        "simplejson 3.19.3 is installed but not in the SBOM", "six 1.16.0 is installed but not in the SBOM"]
