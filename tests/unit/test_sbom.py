@@ -13,7 +13,10 @@ from cdxschema import schema_errors
 from dh_pyrpath.sbom import (CPython, DebianDependency, Distribution, Library, Sbom, Subject, document, dumps,
                              made_by_us, parse)
 from dh_pyrpath.sbomcollect import debian_dependencies, license_names
-from dh_pyrpath.sbominputs import archive_sha256, pip_installs, pip_report
+from dh_pyrpath.cpython import BuildRequest
+from dh_pyrpath.debhelper import BuildOptions
+from dh_pyrpath.relocate import BUILD_PREFIX
+from dh_pyrpath.sbominputs import archive_sha256, load_cpython, pip_installs, pip_report, record_cpython
 
 PREFIX = "/opt/svc"
 SITE = f"{PREFIX}/lib/python3.11/site-packages"
@@ -155,3 +158,17 @@ def test_dh_runs_the_sbom_after_shlibdeps_and_prebuilt_before_md5sums(source_tre
     order = [commands.index(c) for c in ("dh_shlibdeps", "dh_pyrpath_prebuilt", "dh_pyrpath_sbom", "dh_md5sums",
                                          "dh_builddeb")]
     assert order == sorted(order), commands
+
+
+def test_cpython_record_of_a_vendored_source_names_no_build_path(source_tree, tmp_path):
+    request = BuildRequest("f" * 64, (3, 11, 2), BUILD_PREFIX, ("--with-lto",), BuildOptions(nolto=True), "pgo+lto")
+    record = record_cpython("svc-arch", "cpython/ (vendored debian:python3.11)", "f" * 64, True,
+                            str(tmp_path / "cpython"), request, PREFIX)
+    assert record.debian_source_version is None and record.optimize == "pgo"
+    assert record.configure_args[0] == f"--prefix={PREFIX}" and BUILD_PREFIX not in " ".join(record.configure_args)
+    assert load_cpython("svc-arch", "dh_pyrpath_sbom") == record
+    tarball = record_cpython("svc-arch", "debian:python3.11", "f" * 64, False, str(tmp_path / "x.orig.tar.xz"),
+                             request, PREFIX)
+    assert tarball.debian_source_version is None  # no private apt lists beside it
+    with open("debian/.debhelper/pyrpath/svc-arch/sbom/cpython.json", encoding="utf-8") as fd:
+        assert str(tmp_path) not in fd.read()
