@@ -13,7 +13,7 @@ import json
 import shlex
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import quote
 
 from .distinfo import canonical_name
@@ -85,7 +85,6 @@ class Sbom:
     vendor: str = "debian"      # the purl namespace of the Debian dependencies (dpkg-vendor)
     tool_version: str = ""
     timestamp: int | None = None  # SOURCE_DATE_EPOCH
-    extra: dict = field(default_factory=dict, compare=False)
 
 
 def pypi_purl(name: str, version: str) -> str:
