@@ -11,9 +11,10 @@ APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install
 TOOL_DEPS   := build-essential debhelper dpkg-dev python3 python3-debian python3-packaging python3-pytest perl fakeroot
 # libpython3.11: the staged interpreter must not load Debian's copy even when it is installed.
 # sbuild, mmdebstrap, uidmap: the offline build in a clean chroot (unshare mode); python3-pip: pyrpath vendor;
-# gdb (dbgsym), devscripts (hardening-check), faketime and diffoscope-minimal: the Debian-quality tests.
+# gdb (dbgsym), devscripts (hardening-check), faketime and diffoscope-minimal: the Debian-quality tests;
+# python3-jsonschema: validating the SBOMs against the CycloneDX schema (fetched from PyPI into the test cache).
 TEST_DEPS   := lintian binutils curl ca-certificates libpython3.11 sbuild mmdebstrap uidmap python3-pip \
-               gdb devscripts faketime diffoscope-minimal dh-virtualenv python3-venv \
+               gdb devscripts faketime diffoscope-minimal dh-virtualenv python3-venv python3-jsonschema \
                libcairo2-dev
 
 .PHONY: all man clean-man clean deps deps-test deb install demo check check-fast bench

@@ -15,7 +15,7 @@ import re
 import subprocess
 import tempfile
 
-from debian import deb822
+from debian import deb822, debian_support
 
 from .errors import PyrpathError
 
@@ -110,6 +110,27 @@ def fetch_orig(package: str, into: str, log: str) -> str:
         final = os.path.join(into, os.path.basename(orig))
         os.replace(orig, final)
     return final
+
+
+def source_version(package: str, orig: str) -> str | None:
+    """The Debian version of the source package whose .orig tarball orig is, from the private apt lists.
+
+    None when the lists are gone or no longer name that tarball.
+    """
+    state = os.path.join(os.path.dirname(os.path.abspath(orig)), "apt")
+    sources_dir = os.path.join(state, "sources.list.d")
+    if not os.path.isdir(sources_dir):
+        return None
+    result = subprocess.run(["apt-cache", *_apt_options(state, sources_dir), "showsrc", package],
+                            capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    if result.returncode != 0:
+        return None
+    name = os.path.basename(orig)
+    versions = [entry["Version"] for entry in deb822.Sources.iter_paragraphs(result.stdout.splitlines(),
+                                                                              use_apt_pkg=False)
+                if entry.get("Package") == package and "Version" in entry
+                and any(f.get("name") == name for f in entry.get("Files", []))]
+    return max(versions, key=debian_support.Version) if versions else None
 
 
 def _orig_in(directory: str, package: str) -> str | None:

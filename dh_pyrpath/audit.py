@@ -24,6 +24,7 @@ from .elf import Dynamic, default_dirs, expand_origin, is_elf, is_system_dir, re
 from .errors import PyrpathError
 from .findings import Finding, Layout, Report, printable
 from .scriptaudit import check_maintainer_scripts
+from .sbomaudit import sbom_findings
 
 # What a symbolic link under the prefix may not point outside of it for: code.
 _CODE = re.compile(r"(\.so(\.[0-9]+)*|\.py|\.pth)$")
@@ -285,6 +286,7 @@ def audit_tree(root: str, target: str, prefix: str | None, build_paths: list[str
     layout = Layout(os.path.abspath(root), choose_prefix(root, target, prefix))
     report = static_audit(layout, target, build_paths)
     report.findings += check_maintainer_scripts(control_dir or os.path.join(root, "DEBIAN"), layout.prefix)
+    report.findings += sbom_findings(layout)
     return report
 
 

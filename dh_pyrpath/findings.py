@@ -20,6 +20,7 @@ KINDS = {
     "module": "a module was imported from outside the prefix",
     "sys.path": "the interpreter's sys.path reaches outside the prefix",
     "mapped": "the interpreter mapped a library or executable from outside the prefix",
+    "sbom": "the package carries no SBOM, or its SBOM names a file or version the tree does not hold",
 }
 
 def printable(text: str) -> str:

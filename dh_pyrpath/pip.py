@@ -10,6 +10,7 @@ from .cpython import staged_env
 from .errors import PyrpathError
 from .extensions import compiler_env
 from .runlog import run_logged
+from .sbominputs import report_options
 from .staging import StagedTree
 
 # pip settings that would send files somewhere other than the staged tree.
@@ -55,7 +56,8 @@ def run_pip(tree: StagedTree, config: PackageConfig, args: list[str], log: str, 
 
 def install_requirements(tree: StagedTree, config: PackageConfig, log: str, echo: bool) -> None:
     """pip install -r each requirements file into the staged tree, without bytecode."""
-    args = ["install", "--no-compile", "--no-warn-script-location", *index_options(config)]
+    args = ["install", "--no-compile", "--no-warn-script-location", *index_options(config),
+            *report_options(tree, "requirements")]
     for path in config.requirements:
         args += ["-r", os.path.abspath(path)]
     run_pip(tree, config, args, log, f"pip install of {', '.join(config.requirements)}", echo)

@@ -10,6 +10,7 @@ import shutil
 from .config import PackageConfig
 from .errors import PyrpathError
 from .pip import index_options, run_pip
+from .sbominputs import report_options
 from .staging import StagedTree, state_dir
 from .trees import remove_tree
 
@@ -44,7 +45,8 @@ def build_wheel(tree: StagedTree, config: PackageConfig, log: str, echo: bool) -
 
 def install_wheel(tree: StagedTree, config: PackageConfig, wheel: str, log: str, echo: bool) -> None:
     """pip install the project's wheel; dependencies come from the same index as the pins."""
-    run_pip(tree, config, ["install", "--no-compile", "--no-warn-script-location", *index_options(config), wheel],
+    run_pip(tree, config, ["install", "--no-compile", "--no-warn-script-location", *index_options(config),
+                           *report_options(tree, "project"), wheel],
             log, f"pip install of {os.path.basename(wheel)}", echo)
 
 

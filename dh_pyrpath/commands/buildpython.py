@@ -14,6 +14,7 @@ from ..cpython import (BuildRequest, check_staged, compile_and_install, interpre
                        scrub_build_paths)
 from ..debhelper import Invocation
 from ..relocate import BUILD_PREFIX, relocate
+from ..sbominputs import record_cpython
 from ..source import PythonSource, read_version, resolve_source, unpack, vendored_source
 from ..staging import StagedTree, stage_dir, state_dir
 from ..trees import remove_tree
@@ -56,10 +57,12 @@ def obtain_tree(invocation: Invocation, config: PackageConfig, log: str) -> tupl
         remove_tree(work)
         invocation.progress("no usable cache directory (set DH_PYRPATH_CACHE); building in the source tree")
         build_tree(invocation, config, source, request, work, log)
+        record_cpython(config.package, source.origin, source.sha256, source.is_directory, source.path, request, config.prefix)
         return os.path.join(work, "tree"), os.path.join(work, "src"), dotted
     key = cache_key(request, key_flags(invocation.build))
     obtained = obtain(root, key, request, lambda work: build_tree(invocation, config, source, request, work, log),
                       invocation.progress, invocation.warn)
+    record_cpython(config.package, source.origin, source.sha256, source.is_directory, source.path, request, config.prefix)
     if obtained.reused:
         invocation.progress(f"reusing cached CPython {dotted} ({key}), relocated to {config.prefix}")
     return obtained.tree, entry_record(obtained.tree)["build_dir"], dotted

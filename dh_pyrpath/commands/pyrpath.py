@@ -13,10 +13,11 @@ from ..cache import cache_root
 from ..cacheadmin import entries, prune, usage, verify
 from ..cli import guarded
 from ..errors import PyrpathError
+from ..inventory import find, find_python, inventory, problem_lines, python_specifier, report_lines, requirement
 from ..vendor import vendor
 
 COMMAND = "pyrpath"
-EXIT_FINDINGS = 1  # pyrpath audit found something, pyrpath cache verify a damaged entry; errors exit 255
+EXIT_FINDINGS = 1  # pyrpath audit or inventory found something, cache verify a damaged entry; errors exit 255
 PRUNE_DAYS = 30
 
 
@@ -40,6 +41,36 @@ def run_audit(args: argparse.Namespace) -> None:
             print(line)
     sys.stdout.flush()
     if not report.isolated:
+        raise SystemExit(EXIT_FINDINGS)
+
+
+def run_inventory(args: argparse.Namespace) -> None:
+    """List (or query) the installed dh-pyrpath packages; exit 1 on a mismatch or a match."""
+    wanted = requirement(args.find) if args.find else None
+    python = python_specifier(args.python) if args.python else None
+    carriers = inventory()
+    matches = (find(carriers, wanted) if wanted else []) + (find_python(carriers, python) if python else [])
+    problems = problem_lines(carriers)
+    if args.json:
+        data: dict = {"packages": [c.as_json() for c in carriers]}
+        if wanted or python:
+            data["matches"] = [m.as_json() for m in matches]
+        print(json.dumps(data, indent=1, sort_keys=True))
+    elif wanted or python:
+        asked = " and ".join(filter(None, (args.find, args.python and f"CPython {args.python}")))
+        print(f"{COMMAND} inventory: {len(matches)} of {len(carriers)} package(s) carry {asked}")
+        for match in matches:
+            assert match.carrier.sbom
+            print(f"{match.carrier.package} {match.carrier.version} {match.carrier.sbom.subject.prefix}: {match.what}")
+    elif carriers:
+        print("\n".join(report_lines(carriers)))
+    else:
+        print(f"{COMMAND} inventory: no installed package built by dh-pyrpath")
+    if not args.json:
+        for line in problems:
+            print(f"MISMATCH {line}")
+    sys.stdout.flush()
+    if problems or matches:
         raise SystemExit(EXIT_FINDINGS)
 
 
@@ -173,6 +204,18 @@ def parser() -> argparse.ArgumentParser:
     audit_parser.add_argument("--build-path", metavar="DIR", action="append", default=[],
                               help="a directory the package was built in, looked for in every file (repeatable)")
     audit_parser.set_defaults(func=run_audit)
+    inventory_parser = actions.add_parser(
+        "inventory", help="list the installed packages built by dh-pyrpath, or those carrying a given version",
+        description="List the installed packages that ship a dh-pyrpath SBOM, with their prefix, CPython and "
+                    "Python distributions, and check the SBOMs against the installed *.dist-info. Exit status 1 "
+                    "on a mismatch, or when --find or --python matched a package; 0 when there is nothing to report.")
+    inventory_parser.add_argument("--find", metavar="REQUIREMENT",
+                                  help="list the packages carrying a distribution that matches REQUIREMENT "
+                                       "(PEP 508, e.g. 'urllib3<2.2.2')")
+    inventory_parser.add_argument("--python", metavar="SPECIFIER",
+                                  help="list the packages whose CPython matches SPECIFIER (e.g. '<3.11.9')")
+    inventory_parser.add_argument("--json", action="store_true", help="print the inventory as JSON")
+    inventory_parser.set_defaults(func=run_inventory)
     cache_parser(actions)
     return top
 

@@ -16,6 +16,7 @@ from dh_pyrpath.findings import Layout
 from dh_pyrpath.commands.install import refuse_leaks
 from dh_pyrpath.elf import expand_origin, is_system_dir, parse_dynamic, read_dynamic
 from dh_pyrpath.errors import PyrpathError
+from dh_pyrpath.sbom import CPython, Sbom, Subject, document, dumps
 from dh_pyrpath.staging import StagedTree
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -73,7 +74,14 @@ def make_tree(root, elves, prefix: str = PREFIX):
     (root / "usr/bin").mkdir(parents=True)
     os.symlink(f"{prefix}/bin/svc", root / "usr/bin/svc")
     write(root / "usr/share/doc/svc/copyright", "Files: *\n")
+    write(root / "usr/share/doc/svc/sbom.cdx.json", minimal_sbom(prefix))
     return top
+
+
+def minimal_sbom(prefix: str) -> str:
+    """The SBOM of a tree that carries CPython and nothing else."""
+    cpython = CPython("3.11.2", "debian:python3.11", "0" * 64, False, None, "none", (), f"{prefix}/bin/python3.11")
+    return dumps(document(Sbom(Subject("svc", "1.0", "amd64", prefix), cpython, (), ())))
 
 
 def kinds(report) -> list[tuple[str, str]]:
@@ -346,7 +354,7 @@ def test_deb_whose_postrm_removes_its_prefix_unguarded_is_a_finding(tmp_path):
     result = subprocess.run([PYRPATH, "audit", "--json", str(deb)], capture_output=True, text=True)
     report = json.loads(result.stdout)
     assert result.returncode == 1 and [(f["kind"], f["path"]) for f in report["findings"]] == [
-        ("maintscript", "/srv/stack")], report
+        ("maintscript", "/srv/stack"), ("sbom", "/usr/share/doc/<package>/sbom.cdx.json")], report  # nor an SBOM
     assert "without asking dpkg (dpkg-query -S)" in report["findings"][0]["detail"]
     human = subprocess.run([PYRPATH, "audit", str(deb)], capture_output=True, text=True).stdout
     assert "maintscript (1): a maintainer script would remove a directory the package does not own alone" in human

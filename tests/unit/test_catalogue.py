@@ -16,6 +16,7 @@ import io
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import tarfile
@@ -108,6 +109,21 @@ def staged_tree(tmp: Path, python: str, prefix: str = f"/opt/{PKG}") -> None:
          "build_dirs": ["/nonexistent/build"]}))
 
 
+def sbom_inputs(tmp: Path, leak: bool = False) -> None:
+    """The tree dh_pyrpath_install placed and the CPython record dh_pyrpath_sbom reads; with leak, a METADATA
+    naming the build path."""
+    staged_tree(tmp, "")
+    shutil.copytree(tmp / STATE / "stage", tmp / f"debian/{PKG}", symlinks=True, dirs_exist_ok=True)
+    (tmp / STATE / "sbom").mkdir()
+    (tmp / STATE / "sbom/cpython.json").write_text(json.dumps(
+        {"version": "3.11.2", "origin": "debian:python3.11", "source_sha256": "0" * 64, "source_is_directory": False,
+         "debian_source_version": None, "optimize": "none", "configure_args": []}))
+    if leak:
+        dist_info = tmp / f"debian/{PKG}/opt/{PKG}/lib/python3.11/site-packages/leaky-1.0.dist-info"
+        dist_info.mkdir()
+        (dist_info / "METADATA").write_text(f"Name: leaky\nVersion: 1.0\nLicense: see {tmp}/LICENSE\n")
+
+
 def failing_pip(output: str) -> Callable[[Path], None]:
     """A staged tree whose interpreter prints pip's output and fails, as pip would."""
     script = "#!/bin/sh\ncat <<'EOF'\n" + output + "\nEOF\nexit 1\n"
@@ -158,6 +174,7 @@ def in_tmpfs(options: str) -> tuple[str, ...]:
 
 HTTPS_SOURCE = "Python-Source: https://www.python.org/ftp/python/3.11.2/Python-3.11.2.tar.xz\n"
 B, P, I = "dh_pyrpath_buildpython", "dh_pyrpath_pipinstall", "dh_pyrpath_install"
+S = "dh_pyrpath_sbom"
 
 CASES = [
     # configuration file
@@ -308,6 +325,22 @@ CASES = [
          {PYRPATH_FILE: "Prefix: /opt/shared\n", "debian/svc-noprof.pyrpath": "Prefix: /opt/shared\n"}),
     Case("cache-prune-days", "pyrpath cache prune", "is not a number of days", "--older-than",
          "give a whole number", args=("--older-than", "x")),
+    # dh_pyrpath_sbom and pyrpath inventory
+    Case("sbom-without-cpython-record", S, "no record of its CPython", f"{STATE}/sbom/cpython.json",
+         "run dh_pyrpath_buildpython again", {PYRPATH_FILE: "", "debian/changelog": CHANGELOG},
+         prepare=lambda tmp: staged_tree(tmp, "")),
+    Case("sbom-without-changelog", S, "cannot read the package version", "debian/changelog", "fix debian/changelog",
+         {PYRPATH_FILE: ""}, prepare=lambda tmp: sbom_inputs(tmp)),
+    Case("sbom-linked-doc-dir", S, "is a symbolic link (dh_installdocs --link-doc)", f"debian/{PKG}/usr/share/doc/{PKG}",
+         "drop --link-doc", {PYRPATH_FILE: "", "debian/changelog": CHANGELOG},
+         prepare=lambda tmp: (sbom_inputs(tmp), os.makedirs(tmp / f"debian/{PKG}/usr/share/doc"),
+                              os.symlink("other", tmp / f"debian/{PKG}/usr/share/doc/{PKG}"))),
+    Case("sbom-build-path", S, "would contain the build path", "sbom.cdx.json", "please report it",
+         {PYRPATH_FILE: "", "debian/changelog": CHANGELOG}, prepare=lambda tmp: sbom_inputs(tmp, leak=True)),
+    Case("inventory-bad-find", "pyrpath inventory", "is not a requirement", "--find",
+         "write it as in a requirements file", args=("--find", "urllib3<<2")),
+    Case("inventory-bad-python", "pyrpath inventory", "is not a version specifier", "--python", "write e.g.",
+         args=("--python", "3.11")),
 ]
 
 # Not yet detected: listed so that the catalogue says so, and fails loudly once it is.

@@ -10,7 +10,8 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.path.join(ROOT, "debhelper")
-DH_COMMANDS = ("dh_pyrpath_buildpython", "dh_pyrpath_pipinstall", "dh_pyrpath_install", "dh_pyrpath_prebuilt")
+DH_COMMANDS = ("dh_pyrpath_buildpython", "dh_pyrpath_pipinstall", "dh_pyrpath_install", "dh_pyrpath_prebuilt",
+               "dh_pyrpath_sbom")
 SECTIONS = ("NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "EXAMPLES", "FILES", "SEE ALSO")
 
 
@@ -46,7 +47,8 @@ def test_page_has_the_debhelper_sections(command):
     assert result.returncode == 0 and "WARNING" not in result.stderr, result.stderr
 
 
-@pytest.mark.parametrize("command,args", [(c, []) for c in DH_COMMANDS] + [("pyrpath", []), ("pyrpath", ["vendor"])])
+@pytest.mark.parametrize("command,args", [(c, []) for c in DH_COMMANDS] + [("pyrpath", []), ("pyrpath", ["vendor"]),
+                                                                             ("pyrpath", ["inventory"])])
 def test_help_options_are_documented(source_tree, command, args):
     result = subprocess.run([os.path.join(BIN, command), *args, "--help"], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr

@@ -15,6 +15,9 @@ insert_before('dh_install', 'dh_pyrpath_install');
 # of the reach of dh_dwz, dh_strip and dh_shlibdeps; this puts them back and
 # adds the Debian libraries they need to ${shlibs:Depends}.
 insert_after('dh_shlibdeps', 'dh_pyrpath_prebuilt');
+# The SBOM lists the Debian libraries of ${shlibs:Depends}, complete only now;
+# it is written before dh_md5sums and dh_builddeb see the tree.
+insert_after('dh_pyrpath_prebuilt', 'dh_pyrpath_sbom');
 
 # The add-on owns the build system (a setup.py must not select python_distutils);
 # a --buildsystem the maintainer gives dh is passed after this one and wins.

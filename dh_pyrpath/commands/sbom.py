@@ -1,0 +1,34 @@
+"""dh_pyrpath_sbom: write each package's SBOM (CycloneDX) once ${shlibs:Depends} is complete."""
+
+from __future__ import annotations
+
+import os
+
+from ..cli import run
+from ..config import load_configs
+from ..debhelper import Invocation
+from ..sbomcollect import collect
+from ..sbominputs import load_cpython, pip_installs
+from ..sbomwrite import sbom_path, write_sbom
+from ..staging import load_staged
+
+COMMAND = "dh_pyrpath_sbom"
+SUMMARY = ("Write /usr/share/doc/<pkg>/sbom.cdx.json: the CPython, Python distributions, bundled libraries "
+           "and Debian libraries each package carries or needs (CycloneDX 1.6).")
+
+
+def sbom(invocation: Invocation) -> None:
+    for config in load_configs(invocation.packages, invocation.control, invocation.overrides):
+        package = config.package
+        if invocation.no_act:
+            invocation.progress(f"would write {sbom_path(invocation.tmpdir(package), package)}")
+            continue
+        tree = load_staged(package, COMMAND).placed(invocation.tmpdir(package))  # the finished tree
+        found = collect(tree, load_cpython(package, COMMAND), pip_installs(package), f"debian/{package}.substvars")
+        path = write_sbom(found, tree.destdir, [os.getcwd(), *tree.build_dirs])
+        invocation.progress(f"{package}: SBOM of CPython {found.cpython.version}, {len(found.distributions)} Python "
+                            f"distributions, {len(found.debian)} Debian libraries: {path}")
+
+
+def main() -> None:
+    run(COMMAND, SUMMARY, sbom)
