@@ -9,7 +9,7 @@ import shutil
 
 from .config import PackageConfig
 from .errors import PyrpathError
-from .pip import index_options, run_pip
+from .pip import BUILD_OPTIONS, index_options, run_pip
 from .staging import StagedTree, state_dir
 
 # Top-level entries of a source package that are packaging, not the project.
@@ -31,7 +31,7 @@ def build_wheel(tree: StagedTree, config: PackageConfig, log: str, echo: bool) -
     src = copy_project(os.path.join(work, "src"))
     dist = os.path.join(work, "dist")
     shutil.rmtree(dist, ignore_errors=True)
-    run_pip(tree, config, ["wheel", "--no-deps", "--wheel-dir", os.path.abspath(dist), *index_options(config),
+    run_pip(tree, config, ["wheel", "--no-deps", *BUILD_OPTIONS, "--wheel-dir", os.path.abspath(dist), *index_options(config),
                            os.path.abspath(src)], log, "building the project's wheel", echo)
     wheels = glob.glob(os.path.join(dist, "*.whl"))
     if len(wheels) != 1:
