@@ -11,6 +11,7 @@ from .config import PackageConfig
 from .errors import PyrpathError
 from .pip import BUILD_OPTIONS, index_options, run_pip
 from .staging import StagedTree, state_dir
+from .trees import remove_tree
 
 # Top-level entries of a source package that are packaging, not the project.
 NOT_PROJECT = ("debian", ".git", ".pc", ".pybuild", "cpython", "wheels")
@@ -18,8 +19,7 @@ NOT_PROJECT = ("debian", ".git", ".pc", ".pybuild", "cpython", "wheels")
 
 def copy_project(dest: str) -> str:
     """Copy the project out of the source tree so its build leaves the tree clean."""
-    if os.path.isdir(dest):
-        shutil.rmtree(dest)
+    remove_tree(dest)
     shutil.copytree(".", dest, symlinks=True,
                     ignore=lambda d, names: [n for n in names if d == "." and n in NOT_PROJECT])
     return dest
@@ -30,13 +30,13 @@ def build_wheel(tree: StagedTree, config: PackageConfig, log: str, echo: bool) -
     work = os.path.join(state_dir(config.package), "project")
     src = copy_project(os.path.join(work, "src"))
     dist = os.path.join(work, "dist")
-    shutil.rmtree(dist, ignore_errors=True)
+    remove_tree(dist)
     run_pip(tree, config, ["wheel", "--no-deps", *BUILD_OPTIONS, "--wheel-dir", os.path.abspath(dist), *index_options(config),
                            os.path.abspath(src)], log, "building the project's wheel", echo)
     wheels = glob.glob(os.path.join(dist, "*.whl"))
     if len(wheels) != 1:
         raise PyrpathError(f"building the project's wheel gave {len(wheels)} wheels in {dist}; see {log}")
-    shutil.rmtree(src)
+    remove_tree(src)
     return wheels[0]
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import glob
 import os
-import shutil
+
+from .trees import remove_tree
+
 
 # What each Slim item removes, as glob patterns relative to the prefix ({v} is X.Y).
 _TEST_DIRS = ("test", "idlelib/idle_test", "lib2to3/tests", "distutils/tests", "tkinter/test",
@@ -33,9 +35,6 @@ def slim(root: str, short_version: str, items: tuple[str, ...]) -> list[str]:
     for item in items:
         for pattern in ITEMS[item]:
             for path in sorted(glob.glob(os.path.join(root, pattern.format(v=short_version)))):
-                if os.path.isdir(path) and not os.path.islink(path):
-                    shutil.rmtree(path)
-                else:
-                    os.unlink(path)
+                remove_tree(path)
                 removed.append(path)
     return removed

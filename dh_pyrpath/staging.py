@@ -1,7 +1,16 @@
-"""Where a package's private tree is staged, and what the commands pass on to each other."""
+"""Where a package's private tree is staged, and what the commands pass on to each other.
+
+The build target stages the tree in the package's scratch space
+(debian/.debhelper/pyrpath/<pkg>/stage<prefix>), where it describes itself
+at that path (its sysconfig names real directories while sdists compile
+against it); the binary target copies it into debian/<pkg> and relocates the
+copy to the final prefix.  dh_prep, which empties debian/<pkg> at the start
+of every binary run, never touches the stage; dh_clean removes it.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from dataclasses import asdict, dataclass
@@ -16,6 +25,11 @@ STATE_ROOT = os.path.join("debian", ".debhelper", "pyrpath")
 def state_dir(package: str) -> str:
     """Scratch space for one package."""
     return os.path.join(STATE_ROOT, package)
+
+
+def stage_dir(package: str) -> str:
+    """The DESTDIR the build target stages the package's tree in."""
+    return os.path.abspath(os.path.join(state_dir(package), "stage"))
 
 
 @dataclass(frozen=True)
@@ -45,6 +59,15 @@ class StagedTree:
     def site_packages(self) -> str:
         return os.path.join(self.root, "lib", f"python{self.short_version}", "site-packages")
 
+    @property
+    def final_python(self) -> str:
+        """The interpreter's path once installed."""
+        return os.path.join(self.prefix, "bin", f"python{self.short_version}")
+
+    def placed(self, destdir: str) -> "StagedTree":
+        """The same tree copied into another DESTDIR (the package build tree)."""
+        return dataclasses.replace(self, destdir=destdir)
+
     def save(self) -> None:
         os.makedirs(state_dir(self.package), exist_ok=True)
         path = os.path.join(state_dir(self.package), "staged.json")
@@ -64,5 +87,6 @@ def load_staged(package: str, command: str) -> StagedTree:
     data["build_dirs"] = tuple(data["build_dirs"])
     tree = StagedTree(**data)
     if not os.path.isfile(tree.python):
-        raise PyrpathError(f"{package}: {tree.python} is missing; dh_pyrpath_buildpython must run again (was debian/{package} wiped?)")
+        raise PyrpathError(f"{package}: {tree.python} is missing; dh_pyrpath_buildpython must run again "
+                           f"(was {STATE_ROOT} removed?)")
     return tree

@@ -1,4 +1,4 @@
-"""dh_pyrpath_buildpython: stage a CPython built for each package's prefix."""
+"""dh_pyrpath_buildpython: stage a CPython built for each package's prefix (build target)."""
 
 from __future__ import annotations
 
@@ -15,10 +15,11 @@ from ..cpython import BuildRequest, check_staged, compile_and_install, interpret
 from ..debhelper import Invocation
 from ..relocate import BUILD_PREFIX, relocate
 from ..source import PythonSource, read_version, resolve_source, unpack, vendored_source
-from ..staging import StagedTree, state_dir
+from ..staging import StagedTree, stage_dir, state_dir
 
 COMMAND = "dh_pyrpath_buildpython"
-SUMMARY = "Build CPython for each package's prefix (or reuse a cached build) and stage it in debian/<pkg>."
+SUMMARY = ("Build CPython for each package's prefix (or reuse a cached build) and stage it in "
+           "debian/.debhelper/pyrpath/<pkg>/stage.")
 
 
 def build_tree(invocation: Invocation, config: PackageConfig, source: PythonSource,
@@ -63,7 +64,13 @@ def obtain_tree(invocation: Invocation, config: PackageConfig, log: str) -> tupl
 
 
 def stage(invocation: Invocation, tree: str, destdir: str, prefix: str) -> None:
-    """Copy the built tree to the package's prefix in the package tree (replacing an earlier copy) and relocate it."""
+    """Copy the built tree to the package's prefix in the stage (replacing an earlier copy).
+
+    The copy is relocated to where it is staged, so that what compiles
+    against it (pip's sdist builds, meson, CMake, uwsgi) finds real headers
+    and libraries through its sysconfig; dh_pyrpath_install relocates the
+    package's copy to the final prefix.
+    """
     staged = os.path.abspath(destdir) + prefix
     if os.path.lexists(staged):
         shutil.rmtree(staged)
@@ -71,13 +78,13 @@ def stage(invocation: Invocation, tree: str, destdir: str, prefix: str) -> None:
     argv = ["cp", "-a", "--reflink=auto", tree + BUILD_PREFIX, staged]
     invocation.show(argv)
     subprocess.run(argv, check=True)
-    relocate(staged, prefix)
+    relocate(staged, staged)
 
 
 def buildpython(invocation: Invocation) -> None:
     for config in load_configs(invocation.packages, invocation.control, invocation.overrides):
         package = config.package
-        destdir = invocation.tmpdir(package)
+        destdir = stage_dir(package)
         if invocation.no_act:
             invocation.progress(f"would stage CPython from {config.python_source} at {destdir}{config.prefix}")
             continue

@@ -1,4 +1,4 @@
-"""dh_pyrpath_install: install the project and make the private tree final."""
+"""dh_pyrpath_install: put the staged tree into debian/<pkg> and make it final (binary target)."""
 
 from __future__ import annotations
 
@@ -12,32 +12,41 @@ from ..debhelper import Invocation
 from ..errors import PyrpathError
 from ..filetimes import set_times, source_date_epoch
 from ..findings import Layout
-from ..links import create_links
+from ..links import check_links, create_links
 from ..lintian import write_overrides
 from ..maintscript import add_snippet, purge_prefix_snippet
 from ..prebuilt import prebuilt_elf_files, record, set_aside
-from ..project import build_wheel, drop_local_direct_urls, install_wheel
+from ..project import drop_local_direct_urls
 from ..records import refresh_records
+from ..relocate import relocate
 from ..shebang import rewrite_tree
 from ..slim import slim
 from ..staging import StagedTree, load_staged, state_dir
+from ..trees import BYTECODE, copy_tree, remove_tree
 
 COMMAND = "dh_pyrpath_install"
-SUMMARY = "Install the project into the staged tree and make the tree final (shebangs, bytecode, links)."
+SUMMARY = "Put the staged tree into debian/<pkg> and make it final (prefix, shebangs, bytecode, links)."
 
 
-def install_project(invocation: Invocation, tree: StagedTree, config: PackageConfig, log: str) -> None:
-    invocation.progress(f"build and install the project into {config.prefix}")
-    wheel = build_wheel(tree, config, log, echo=invocation.verbose)
-    install_wheel(tree, config, wheel, log, echo=invocation.verbose)
+def place(invocation: Invocation, stage: StagedTree, destdir: str) -> tuple[StagedTree, list[str]]:
+    """Copy the staged prefix (without bytecode) into the package build tree and relocate it to the prefix.
+
+    The stage itself is left as the build target made it, so that binary
+    can run again.  Returns the placed tree and the files relocation changed.
+    """
+    tree = stage.placed(destdir)
+    remove_tree(tree.root)
+    os.makedirs(os.path.dirname(tree.root), exist_ok=True)
+    invocation.show(copy_tree(stage.root, tree.root, exclude=BYTECODE))
+    return tree, relocate(tree.root, tree.prefix, old_prefix=stage.root)
 
 
-def finalise(invocation: Invocation, tree: StagedTree, config: PackageConfig, log: str) -> None:
-    """Shebangs, slimming, bytecode, permissions and file times of the staged prefix."""
+def finalise(invocation: Invocation, tree: StagedTree, config: PackageConfig, relocated: list[str], log: str) -> None:
+    """Shebangs, slimming, bytecode, permissions and file times of the placed prefix."""
     drop_local_direct_urls(tree.site_packages)
     slim(tree.root, tree.short_version, config.slim)
-    final_python = os.path.join(tree.prefix, "bin", f"python{tree.short_version}")
-    refresh_records(tree.site_packages, rewrite_tree(tree.root, tree.root, tree.prefix, final_python))
+    rewritten = rewrite_tree(tree.root, tree.root, tree.prefix, tree.final_python)
+    refresh_records(tree.site_packages, sorted(set(relocated) | set(rewritten)))
     remove_bytecode(tree.root)
     invocation.progress("compile bytecode (checked-hash)")
     if compile_tree(tree, invocation.build.parallel, log) != 0:
@@ -73,17 +82,25 @@ def install(invocation: Invocation) -> None:
         if invocation.no_act:
             invocation.progress(f"would finish {config.prefix} in {invocation.tmpdir(package)}")
             continue
-        tree = load_staged(package, COMMAND)
-        log = os.path.join(state_dir(package), "install.log")
-        if config.install_project:
-            install_project(invocation, tree, config, log)
-        create_links(tree, config)  # before finalise: a missing script leaves the tree untouched
-        finalise(invocation, tree, config, log)
-        prebuilt = prebuilt_elf_files(tree.site_packages)
-        write_overrides(invocation, tree, prebuilt)
-        add_snippet(package, "postrm", COMMAND, purge_prefix_snippet(config.prefix))
-        refuse_leaks(tree)
-        keep_elf_tools_off(invocation, tree, prebuilt)
+        stage = load_staged(package, COMMAND)
+        check_links(stage, config)
+        tree, relocated = place(invocation, stage, invocation.tmpdir(package))
+        try:
+            finish(invocation, tree, config, relocated)
+        except BaseException:
+            remove_tree(tree.root)  # nothing half-finished stays in the package build tree
+            raise
+
+
+def finish(invocation: Invocation, tree: StagedTree, config: PackageConfig, relocated: list[str]) -> None:
+    """Make the placed tree final, then everything of the package that depends on it."""
+    create_links(tree, config)
+    finalise(invocation, tree, config, relocated, os.path.join(state_dir(tree.package), "install.log"))
+    prebuilt = prebuilt_elf_files(tree.site_packages)
+    write_overrides(invocation, tree, prebuilt)
+    add_snippet(tree.package, "postrm", COMMAND, purge_prefix_snippet(config.prefix))
+    refuse_leaks(tree)
+    keep_elf_tools_off(invocation, tree, prebuilt)
 
 
 def keep_elf_tools_off(invocation: Invocation, tree: StagedTree, prebuilt: list[str]) -> None:

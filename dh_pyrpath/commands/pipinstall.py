@@ -1,37 +1,54 @@
-"""dh_pyrpath_pipinstall: install each package's pinned requirements into its staged CPython."""
+"""dh_pyrpath_pipinstall: install each package's pinned requirements and its project into its staged CPython.
+
+Runs in the build target, after dh_pyrpath_buildpython: what pip compiles
+(sdists, the project's own wheel) is built unprivileged, never under fakeroot.
+"""
 
 from __future__ import annotations
 
 import os
 
 from ..cli import run
-from ..config import load_configs
+from ..config import PackageConfig, load_configs
 from ..debhelper import Invocation
 from ..pip import install_requirements
+from ..project import build_wheel, install_wheel
 from ..requirements import unpinned, validate_requirement_files
-from ..staging import load_staged, state_dir
+from ..staging import StagedTree, load_staged, state_dir
 
 COMMAND = "dh_pyrpath_pipinstall"
-SUMMARY = "pip-install each package's pinned requirements with its staged interpreter."
+SUMMARY = "pip-install each package's pinned requirements, then its project's wheel, with its staged interpreter."
+
+
+def install_pins(invocation: Invocation, tree: StagedTree, config: PackageConfig, count: int) -> None:
+    if not config.requirements:
+        invocation.progress(f"{config.package}: no requirements file; nothing to install")
+        return
+    source = f"wheelhouse {config.wheelhouse}" if config.wheelhouse else "the configured index"
+    invocation.progress(f"pip install {count} requirements from {source} into {config.prefix}")
+    install_requirements(tree, config, os.path.join(state_dir(config.package), "pip.log"), echo=invocation.verbose)
+
+
+def install_project(invocation: Invocation, tree: StagedTree, config: PackageConfig) -> None:
+    invocation.progress(f"build and install the project into {config.prefix}")
+    log = os.path.join(state_dir(config.package), "project.log")
+    wheel = build_wheel(tree, config, log, echo=invocation.verbose)
+    install_wheel(tree, config, wheel, log, echo=invocation.verbose)
 
 
 def pipinstall(invocation: Invocation) -> None:
     for config in load_configs(invocation.packages, invocation.control, invocation.overrides):
-        package = config.package
         pins = validate_requirement_files(config.requirements)
         for pin in unpinned(pins):
             invocation.warn(f"{pin.where}: {pin.name}{pin.specifier} is not pinned to one version (==)")
         if invocation.no_act:
-            invocation.progress(f"would pip install {len(pins)} requirements for {package}")
+            project = " and the project" if config.install_project else ""
+            invocation.progress(f"would pip install {len(pins)} requirements{project} for {config.package}")
             continue
-        if not config.requirements:
-            invocation.progress(f"{package}: no requirements file; nothing to install")
-            continue
-        tree = load_staged(package, COMMAND)
-        log = os.path.join(state_dir(package), "pip.log")
-        source = f"wheelhouse {config.wheelhouse}" if config.wheelhouse else "the configured index"
-        invocation.progress(f"pip install {len(pins)} requirements from {source} into {config.prefix}")
-        install_requirements(tree, config, log, echo=invocation.verbose)
+        tree = load_staged(config.package, COMMAND)
+        install_pins(invocation, tree, config, len(pins))
+        if config.install_project:
+            install_project(invocation, tree, config)
 
 
 def main() -> None:

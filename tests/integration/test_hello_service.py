@@ -90,7 +90,7 @@ def test_staged_interpreter_loads_staged_libpython(installed):
     assert os.path.exists("/usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0") or os.path.exists(
         "/usr/lib/libpython3.11.so.1.0"), "make check installs libpython3.11 for this test"
     assert os.path.exists(f"{PREFIX}/lib/libpython3.11.so.1.0")  # an installed copy is there too
-    staged = os.path.join(installed.source_dir, "debian", PKG) + PREFIX
+    staged = os.path.join(installed.source_dir, "debian/.debhelper/pyrpath", PKG, "stage") + PREFIX
     out = subprocess.run([f"{staged}/bin/python3.11", "-I", "-c",
                           "print(*sorted({l.split()[-1] for l in open('/proc/self/maps') if 'libpython' in l}))"],
                          check=True, capture_output=True, text=True).stdout.split()

@@ -153,7 +153,8 @@ def one_error(result: subprocess.CompletedProcess) -> str:
 
 
 def nothing_installed(tree: str) -> None:
-    site = os.path.join(tree, "debian", PKG, PREFIX.lstrip("/"), "lib/python3.11/site-packages")
+    site = os.path.join(tree, "debian/.debhelper/pyrpath", PKG, "stage", PREFIX.lstrip("/"),
+                        "lib/python3.11/site-packages")
     assert not [n for n in os.listdir(site) if n.lower().startswith(("markupsafe", "simplejson", "idna"))]
 
 

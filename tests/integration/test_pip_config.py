@@ -59,10 +59,11 @@ def test_pipinstall_uses_the_index_from_pip_environment(hello_build, mirror, tmp
     requirements.write_text("mirror-only==1.2.3\n")
     env, _ = build_env()
     env.update(PIP_INDEX_URL=mirror, PIP_FIND_LINKS="", PIP_EXTRA_INDEX_URL="", PIP_CONFIG_FILE=os.devnull)
-    result = subprocess.run(["dh_pyrpath_pipinstall", f"-p{PKG}", f"--requirements={requirements}"],
+    result = subprocess.run(["dh_pyrpath_pipinstall", f"-p{PKG}", f"--requirements={requirements}",
+                             "--install-project=no"],
                             cwd=hello_build.source_dir, env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
-    staged = os.path.join(hello_build.source_dir, "debian", PKG, "opt", PKG)
+    staged = os.path.join(hello_build.source_dir, "debian/.debhelper/pyrpath", PKG, "stage/opt", PKG)
     out = subprocess.run([f"{staged}/bin/python3.11", "-I", "-c", "import mirror_only; print(mirror_only.MIRROR)"],
                          capture_output=True, text=True)
     assert out.stdout.strip() == "loopback", out.stderr

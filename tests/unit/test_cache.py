@@ -428,5 +428,5 @@ def test_second_build_of_a_key_waits_then_reuses(tmp_path):
     assert first.returncode == 0 and second.returncode == 0, err1 + err2
     assert "configure CPython" in out1 and "reusing cached CPython 3.11.2" in out2 and "configure" not in out2
     for tree in trees:
-        assert (tree / "debian/svc-arch/opt/svc-arch/bin/python3.11").is_file()
+        assert (tree / "debian/.debhelper/pyrpath/svc-arch/stage/opt/svc-arch/bin/python3.11").is_file()
     assert len(os.listdir(tmp_path / "cache/python")) == 1

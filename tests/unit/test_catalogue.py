@@ -91,15 +91,15 @@ def fake_buildable_cpython(path: Path, missing: list[str] = (), configure_head: 
 
 
 def staged_tree(tmp: Path, python: str, prefix: str = f"/opt/{PKG}") -> None:
-    """What dh_pyrpath_buildpython leaves: debian/<pkg><prefix> and staged.json."""
-    top = tmp / f"debian/{PKG}{prefix}"
+    """What dh_pyrpath_buildpython leaves: the stage (<state>/stage<prefix>) and staged.json."""
+    top = tmp / f"{STATE}/stage{prefix}"
     (top / "bin").mkdir(parents=True)
     (top / "lib/python3.11/site-packages").mkdir(parents=True)
     (top / "bin/python3.11").write_text(python)
     (top / "bin/python3.11").chmod(0o755)
     (tmp / STATE).mkdir(parents=True, exist_ok=True)
     (tmp / STATE / "staged.json").write_text(json.dumps(
-        {"package": PKG, "destdir": f"debian/{PKG}", "prefix": prefix, "version": "3.11.2",
+        {"package": PKG, "destdir": f"{STATE}/stage", "prefix": prefix, "version": "3.11.2",
          "build_dirs": ["/nonexistent/build"]}))
 
 
@@ -256,7 +256,7 @@ CASES = [
          {PYRPATH_FILE: "Install-Project: no\n"}),
     Case("staged-tree-wiped", I, "dh_pyrpath_buildpython must run again", PKG, "dh_pyrpath_buildpython must run again",
          {PYRPATH_FILE: "Install-Project: no\n"},
-         prepare=lambda tmp: (staged_tree(tmp, ""), os.unlink(tmp / f"debian/{PKG}/opt/{PKG}/bin/python3.11"))),
+         prepare=lambda tmp: (staged_tree(tmp, ""), os.unlink(tmp / f"{STATE}/stage/opt/{PKG}/bin/python3.11"))),
     # the debhelper command line and environment
     Case("unknown-package", I, "no such package in debian/control", "-p nope", "see dh_pyrpath_install(1)",
          args=("-pnope",)),
@@ -397,13 +397,13 @@ def test_interrupted_build_then_rebuild(source_tree, tmp_path):
     _, stderr = proc.communicate(timeout=30)
     errors = error_lines(stderr.decode())
     assert proc.returncode == 255 and errors == [f"{B}: error: interrupted"], stderr
-    assert os.listdir(tmp_path / "cache/python") == [] and not (tmp_path / f"debian/{PKG}/opt").exists()
+    assert os.listdir(tmp_path / "cache/python") == [] and not (tmp_path / f"{STATE}/stage/opt").exists()
     assert not (tmp_path / STATE / "staged.json").exists()
 
     fake_buildable_cpython(tmp_path / "cpython.tar.gz")
     rebuild = subprocess.run([os.path.join(BIN, B)], env=command_env({}), capture_output=True, text=True)
     assert rebuild.returncode == 0, rebuild.stderr
-    assert (tmp_path / f"debian/{PKG}/opt/{PKG}/bin/python3.11").is_file()
+    assert (tmp_path / f"{STATE}/stage/opt/{PKG}/bin/python3.11").is_file()
     assert len(os.listdir(tmp_path / "cache/python")) == 1
 
 

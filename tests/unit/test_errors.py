@@ -51,6 +51,7 @@ def assert_one_error(result, *fragments):
 
 def nothing_left(package="svc-arch"):
     assert not os.path.exists(f"debian/{package}/opt"), "package tree was written"
+    assert not os.path.exists(f"debian/.debhelper/pyrpath/{package}/stage/opt"), "a tree was staged"
     entries = os.path.join("cache", "python")
     assert not os.path.isdir(entries) or os.listdir(entries) == [], "cache holds an entry"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 
 from dh_pyrpath.relocate import BUILD_PREFIX, relocate
 
@@ -32,3 +33,20 @@ def test_text_files_are_rewritten_binary_ones_left_alone(tmp_path):
     assert (tmp_path / "lib/libpython3.11.so.1.0").read_bytes() == elf  # getpath's fallback only
     assert (tmp_path / "lib/python3.11/__pycache__/os.cpython-311.pyc").read_bytes() == pyc
     assert relocate(str(tmp_path), "/opt/svc") == []
+
+
+def test_runpath_naming_the_staging_path_becomes_the_prefix(tmp_path):
+    """An sdist that links libpython (uwsgi) records its sysconfig's LIBDIR, the staging path, as RUNPATH."""
+    staged = f"{tmp_path}/debian/.debhelper/pyrpath/svc/stage/opt/svc"
+    os.makedirs(f"{staged}/bin")
+    source = tmp_path / "embed.c"
+    source.write_text("int main(void) { return 0; }\n")
+    binary = f"{staged}/bin/embed"
+    subprocess.run(["gcc", "-o", binary, str(source), f"-Wl,-rpath,{staged}/lib:$ORIGIN/../lib"], check=True)
+    before = os.path.getsize(binary)
+    assert relocate(staged, "/opt/svc", old_prefix=staged) == [binary]
+    dynamic = subprocess.run(["readelf", "-dW", binary], check=True, capture_output=True, text=True).stdout
+    assert "Library runpath: [/opt/svc/lib:$ORIGIN/../lib]" in dynamic, dynamic
+    assert os.path.getsize(binary) == before and subprocess.run([binary]).returncode == 0
+    with open(binary, "rb") as fd:
+        assert staged.encode() not in fd.read()

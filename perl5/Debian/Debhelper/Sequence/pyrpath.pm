@@ -1,17 +1,26 @@
 #!/usr/bin/perl
-# dh sequence add-on for dh-pyrpath: stage a private CPython per package,
-# pip-install its pinned requirements and finish the tree, before dh_install.
+# dh sequence add-on for dh-pyrpath.  Debian's model: the build target compiles,
+# unprivileged; the binary target installs, possibly under fakeroot.  So the
+# private CPython is staged and the pinned requirements and the project are
+# pip-installed into it in the build target, outside debian/<package>; the
+# binary target puts the staged tree into debian/<package> and finishes it.
 use warnings;
 use strict;
 use Debian::Debhelper::Dh_Lib;
 
-insert_before('dh_install', 'dh_pyrpath_buildpython');
-insert_before('dh_install', 'dh_pyrpath_pipinstall');
+insert_after('dh_auto_build', 'dh_pyrpath_buildpython');
+insert_after('dh_pyrpath_buildpython', 'dh_pyrpath_pipinstall');
 insert_before('dh_install', 'dh_pyrpath_install');
 # dh_pyrpath_install sets the binaries of prebuilt (manylinux) wheels aside, out
 # of the reach of dh_dwz, dh_strip and dh_shlibdeps; this puts them back and
 # adds the Debian libraries they need to ${shlibs:Depends}.
 insert_after('dh_shlibdeps', 'dh_pyrpath_prebuilt');
+
+# The add-on owns the build system (a setup.py must not select python_distutils);
+# a --buildsystem the maintainer gives dh is passed after this one and wins.
+foreach my $command (qw(dh_auto_configure dh_auto_build dh_auto_test dh_auto_install dh_auto_clean)) {
+	add_command_options($command, '--buildsystem=pyrpath');
+}
 
 # The private libpython and the libraries inside the tree are not public
 # shared libraries: no shlibs entry, no ldconfig trigger for them.
