@@ -54,9 +54,18 @@ class Built:
     seconds: float
 
 
+# Seconds each source tree took to build in this test session, for the summary at the end.
+BUILD_TIMES: dict[str, float] = {}
+
+
 def build_example(name: str, workdir: str, examples: str = EXAMPLES) -> Built:
     src = os.path.join(workdir, name)
     shutil.copytree(os.path.join(examples, name), src)
+    return build_tree(src, name, workdir)
+
+
+def build_tree(src: str, name: str, workdir: str) -> Built:
+    """dpkg-buildpackage -b of the source tree src; the .debs land in workdir (its parent)."""
     env, extra = build_env()
     log = os.path.join(workdir, f"{name}.build.log")
     started = time.monotonic()
@@ -64,6 +73,7 @@ def build_example(name: str, workdir: str, examples: str = EXAMPLES) -> Built:
         result = subprocess.run(["dpkg-buildpackage", "-b", "-us", "-uc", *extra], cwd=src, env=env,
                                 stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     seconds = time.monotonic() - started
+    BUILD_TIMES[name] = seconds
     if result.returncode != 0:
         with open(log, encoding="utf-8", errors="replace") as fd:
             tail = "".join(fd.readlines()[-40:])
