@@ -30,6 +30,8 @@ CONFIG_OPTIONS = {
     "--links": "Links",
     "--optimize": "Optimize",
     "--slim": "Slim",
+    "--test-command": "Test-Command",
+    "--test-requirements": "Test-Requirements",
 }
 
 
