@@ -90,10 +90,16 @@ def dpkg_turn() -> Iterator[None]:
         yield
 
 
-def dpkg(*args: str) -> subprocess.CompletedProcess:
+def dpkg(*args: str, wait: float = 600) -> subprocess.CompletedProcess:
+    """dpkg with args; while apt or dpkg outside the tests holds the lock, try again (dpkg does not wait)."""
+    deadline = time.monotonic() + wait
     with dpkg_turn():
-        return subprocess.run(["dpkg", *args], capture_output=True, text=True,
-                              env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+        while True:
+            result = subprocess.run(["dpkg", *args], capture_output=True, text=True,
+                                    env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+            if "locked by another process" not in result.stderr or time.monotonic() > deadline:
+                return result
+            time.sleep(2)
 
 
 def dpkg_install(*debs: str) -> None:
