@@ -13,7 +13,8 @@ TOOL_DEPS   := build-essential debhelper dpkg-dev python3 python3-debian python3
 # sbuild, mmdebstrap, uidmap: the offline build in a clean chroot (unshare mode); python3-pip: pyrpath vendor;
 # gdb (dbgsym), devscripts (hardening-check), faketime and diffoscope-minimal: the Debian-quality tests.
 TEST_DEPS   := lintian binutils curl ca-certificates libpython3.11 sbuild mmdebstrap uidmap python3-pip \
-               gdb devscripts faketime diffoscope-minimal dh-virtualenv python3-venv
+               gdb devscripts faketime diffoscope-minimal dh-virtualenv python3-venv \
+               libcairo2-dev
 
 .PHONY: all man clean-man clean deps deps-test deb install demo check check-fast bench
 

@@ -33,7 +33,7 @@ RESULTS = os.path.join(BENCH, "results")
 QUICK_RESULTS = os.path.join(RESULTS, "quick")
 DEBIAN_PYTHON = "/usr/bin/python3.11"
 BUILT_LINE = re.compile(r"dh_pyrpath_buildpython: built CPython (\S+) in (\d+(?:\.\d+)?) s")
-ORDER = ("build_time", "speed", "startup", "n_services")  # order of the benchmarks in latest.md
+ORDER = ("build_time", "install_time", "speed", "startup", "n_services")  # order of the benchmarks in latest.md
 
 T = TypeVar("T")
 LOAD_AT_START = os.getloadavg()[0]

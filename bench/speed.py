@@ -19,7 +19,12 @@ mean of those ratios. Target: pgo+lto >= 1.00. Build times of each level
 come from the build logs (`built CPython ... in N s`), as a ratio to the
 'none' build, to weigh speed against build time when choosing the default.
 
-Usage: /usr/bin/python3 bench/speed.py [--levels none,pgo+lto] [--benchmarks nbody,go] [--rounds N] [--quick]
+--compare LABEL=PYTHON adds an interpreter that is already built (an
+earlier recipe's, a cache entry's bin/python3.11) to the same interleaved
+run; with --levels= (empty) nothing is built.
+
+Usage: /usr/bin/python3 bench/speed.py [--levels none,pgo+lto] [--benchmarks nbody,go] [--rounds N]
+       [--compare LABEL=PYTHON ...] [--quick]
 """
 
 from __future__ import annotations
@@ -188,7 +193,8 @@ def checks(ratios: dict[str, dict[str, float]], builds: dict[str, float | None])
         if built and base_build and level != "none":
             detail += f" = {built / base_build:.2f}x the 'none' build"
         target = 1.0 if level == "pgo+lto" else None
-        results.append(Check(f"speed of Optimize: {level} / Debian python3.11", geomean(list(per_benchmark.values())),
+        name = f"speed of Optimize: {level}" if level in LEVELS else f"speed of {level}"
+        results.append(Check(f"{name} / Debian python3.11", geomean(list(per_benchmark.values())),
                              ">=", target, detail))
     return results
 
@@ -202,12 +208,20 @@ def print_table(ratios: dict[str, dict[str, float]]) -> None:
     print(f"  {'geomean':<16}" + "".join(f"{geomean(list(ratios[level].values())):>10.3f}" for level in levels))
 
 
-def parse_list(value: str, allowed: tuple[str, ...], what: str) -> list[str]:
+def parse_list(value: str, allowed: tuple[str, ...], what: str, empty: bool = False) -> list[str]:
     items = [item.strip() for item in value.split(",") if item.strip()]
     unknown = [item for item in items if item not in allowed]
-    if unknown or not items:
+    if unknown or not (items or empty):
         raise argparse.ArgumentTypeError(f"{what}: {unknown or value!r}; choose from {', '.join(allowed)}")
     return items
+
+
+def parse_compare(value: str) -> Interpreter:
+    """LABEL=PYTHON: an interpreter to run side by side with the levels."""
+    label, _, python = value.partition("=")
+    if not label or label in LEVELS or label == DEBIAN or not os.access(python, os.X_OK):
+        raise argparse.ArgumentTypeError(f"{value!r}: give LABEL=PYTHON, a new label and an executable interpreter")
+    return Interpreter(label, os.path.abspath(python))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -215,20 +229,26 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog=textwrap.dedent(__doc__.split("\n\n", 1)[1]))
     parser.add_argument("--levels", default=",".join(LEVELS),
-                        type=lambda v: parse_list(v, LEVELS, "unknown level"), help="Optimize levels to build")
+                        type=lambda v: parse_list(v, LEVELS, "unknown level", empty=True),
+                        help="Optimize levels to build (empty: none, with --compare)")
     parser.add_argument("--benchmarks", default=",".join(BENCHMARKS),
                         type=lambda v: parse_list(v, BENCHMARKS, "benchmark not in the subset"))
     parser.add_argument("--rounds", type=int, default=1, help="passes over all benchmarks (default 1)")
+    parser.add_argument("--compare", action="append", default=[], type=parse_compare, metavar="LABEL=PYTHON",
+                        help="also run this built interpreter, side by side (repeatable)")
     parser.add_argument("--quick", action="store_true",
                         help="smoke test: level none, benchmark nbody, results in bench/results/quick")
     args = parser.parse_args(argv)
     levels = ["none"] if args.quick else args.levels
+    if not levels and not args.compare:
+        parser.error("--levels is empty: give a level or --compare LABEL=PYTHON")
     benchmarks = list(QUICK_BENCHMARKS) if args.quick else args.benchmarks
     try:
         warn_if_busy()
         started = now()
         print(f"speed: build {', '.join(levels)}; pyperformance --fast {', '.join(benchmarks)}", flush=True)
-        interpreters = [Interpreter(DEBIAN, DEBIAN_PYTHON)] + [build_interpreter(level) for level in levels]
+        interpreters = [Interpreter(DEBIAN, DEBIAN_PYTHON)] + [build_interpreter(level) for level in levels] \
+            + args.compare
         pyperformance = ensure_pyperformance()
         run_benchmarks(pyperformance, interpreters, benchmarks, max(1, args.rounds))
         ratios = speed_ratios(interpreters)
@@ -240,7 +260,8 @@ def main(argv: list[str] | None = None) -> int:
     print_table(ratios)
     print_checks("interpreter speed by Optimize level (pyperformance geometric mean)", results)
     save_results("speed", "interpreter speed", results,
-                 {"levels": levels, "benchmarks": benchmarks, "rounds": args.rounds, "pyperformance": PYPERFORMANCE},
+                 {"levels": levels, "benchmarks": benchmarks, "rounds": args.rounds, "pyperformance": PYPERFORMANCE,
+                  "compare": {i.label: i.python for i in args.compare}},
                  {"ratios": ratios, "build_seconds": builds, "debian_python": DEBIAN_PYTHON}, args.quick, started)
     return 0
 

@@ -23,6 +23,7 @@ from .buildpath import build_path_needles, find_in_file
 from .elf import Dynamic, default_dirs, expand_origin, is_elf, is_system_dir, read_dynamic, resolve
 from .errors import PyrpathError
 from .findings import Finding, Layout, Report, printable
+from .scriptaudit import check_maintainer_scripts
 
 # What a symbolic link under the prefix may not point outside of it for: code.
 _CODE = re.compile(r"(\.so(\.[0-9]+)*|\.py|\.pth)$")
@@ -278,9 +279,13 @@ def is_installed_prefix(directory: str) -> bool:
     return bool(interpreters(Layout("/", os.path.abspath(directory))))
 
 
-def audit_tree(root: str, target: str, prefix: str | None, build_paths: list[str]) -> Report:
+def audit_tree(root: str, target: str, prefix: str | None, build_paths: list[str],
+               control_dir: str | None = None) -> Report:
+    """Static checks of a package tree, and of its maintainer scripts (control_dir, else <root>/DEBIAN)."""
     layout = Layout(os.path.abspath(root), choose_prefix(root, target, prefix))
-    return static_audit(layout, target, build_paths)
+    report = static_audit(layout, target, build_paths)
+    report.findings += check_maintainer_scripts(control_dir or os.path.join(root, "DEBIAN"), layout.prefix)
+    return report
 
 
 def audit_installed(directory: str, build_paths: list[str]) -> Report:
@@ -302,13 +307,14 @@ def audit_deb(deb: str, prefix: str | None, build_paths: list[str]) -> Report:
     """Unpack a .deb (dpkg-deb -x) into a temporary directory and audit its tree."""
     work = tempfile.mkdtemp(prefix="pyrpath-audit-")
     try:
-        root = os.path.join(work, "root")
-        result = subprocess.run(["dpkg-deb", "-x", deb, root], capture_output=True, text=True,
-                                errors="replace", stdin=subprocess.DEVNULL)
-        if result.returncode != 0:
-            detail = (result.stderr.strip().splitlines() or ["dpkg-deb failed"])[-1]
-            raise PyrpathError(f"{printable(deb)}: not a readable .deb ({detail}); give a .deb or an installed prefix")
-        return audit_tree(root, deb, prefix, build_paths)
+        root, control = os.path.join(work, "root"), os.path.join(work, "control")
+        for option, directory in (("-x", root), ("-e", control)):
+            result = subprocess.run(["dpkg-deb", option, deb, directory], capture_output=True, text=True,
+                                    errors="replace", stdin=subprocess.DEVNULL)
+            if result.returncode != 0:
+                detail = (result.stderr.strip().splitlines() or ["dpkg-deb failed"])[-1]
+                raise PyrpathError(f"{printable(deb)}: not a readable .deb ({detail}); give a .deb or an installed prefix")
+        return audit_tree(root, deb, prefix, build_paths, control)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -44,7 +44,7 @@ from .cpython import DEV_PACKAGES, BuildRequest
 from .manifest import differences, read_manifest, scan, write_manifest
 
 # Bump when the build recipe changes in a way the inputs below do not show.
-RECIPE = 4
+RECIPE = 5
 
 
 def cache_root(environ: dict[str, str] | None = None) -> str | None:

@@ -11,6 +11,7 @@ from debian import deb822
 
 from .control import SourceControl
 from .errors import PyrpathError
+from .prefixes import suggestion, system_directory
 
 FIELDS = (
     "Python-Source",
@@ -23,13 +24,18 @@ FIELDS = (
     "Links",
     "Optimize",
     "Slim",
+    "Bytecode",
     "Test-Command",
     "Test-Requirements",
 )
 OPTIMIZE_LEVELS = ("none", "lto", "pgo", "pgo+lto")
 # What Slim can drop from the private tree; DEFAULT_SLIM when the field is not given.
-SLIM_ITEMS = ("tests", "static", "idlelib", "tkinter", "ensurepip", "lib2to3", "headers", "config")
-DEFAULT_SLIM = ("tests", "static")
+SLIM_ITEMS = ("tests", "static", "idlelib", "tkinter", "ensurepip", "lib2to3", "headers", "config", "pip")
+# A service has no display: without tkinter, Tk and X11 never reach ${shlibs:Depends}.
+DEFAULT_SLIM = ("tests", "static", "idlelib", "tkinter")
+# When the private tree's .pyc are written: by postinst on the target (Debian's way), or at build time.
+BYTECODE_MODES = ("install", "build")
+DEFAULT_BYTECODE = "install"
 DEFAULT_OPTIMIZE = "none"  # clean chroots build without a cache; see README, Performance
 _CANONICAL = {name.lower(): name for name in FIELDS}
 _FIELD_LINE = re.compile(r"^([^\s:#][^\s:]*)\s*:")
@@ -55,6 +61,7 @@ class PackageConfig:
     links: tuple[str, ...]
     optimize: str = DEFAULT_OPTIMIZE
     slim: tuple[str, ...] = DEFAULT_SLIM
+    bytecode: str = DEFAULT_BYTECODE
     test_command: str | None = None
     test_requirements: tuple[str, ...] = ()
 
@@ -146,7 +153,7 @@ def load_config(package: str, control: SourceControl, overrides: dict[str, str] 
         path=path,
         python_source=fields.get("Python-Source", "") or "cpython",
         python_source_sha256=_sha256(path, fields.get("Python-Source-Sha256")),
-        prefix=_prefix(path, fields.get("Prefix") or f"/opt/{package}"),
+        prefix=_prefix(path, package, fields.get("Prefix") or f"/opt/{package}"),
         requirements=_requirements(path, package, fields.get("Requirements")),
         wheelhouse=_wheelhouse(path, fields.get("Wheelhouse")),
         install_project=_install_project(path, fields.get("Install-Project")),
@@ -154,6 +161,7 @@ def load_config(package: str, control: SourceControl, overrides: dict[str, str] 
         links=_links(path, fields.get("Links", "")),
         optimize=_optimize(path, fields.get("Optimize") or DEFAULT_OPTIMIZE),
         slim=_slim(path, fields.get("Slim")),
+        bytecode=_bytecode(path, fields.get("Bytecode") or DEFAULT_BYTECODE),
         test_command=fields.get("Test-Command") or None,
         test_requirements=_test_requirements(path, fields.get("Test-Requirements", "")),
     )
@@ -175,7 +183,7 @@ def _sha256(path: str, value: str | None) -> str | None:
     return value
 
 
-def _prefix(path: str, value: str) -> str:
+def _prefix(path: str, package: str, value: str) -> str:
     if " " in value or "\n" in value or "\t" in value:
         raise PyrpathError(f"{path}: Prefix: {value!r} contains white space; use one absolute path such as /opt/<pkg>")
     if not value.startswith("/"):
@@ -183,10 +191,10 @@ def _prefix(path: str, value: str) -> str:
     normal = os.path.normpath(value)
     if normal != value.rstrip("/") or ".." in value.split("/"):
         raise PyrpathError(f"{path}: Prefix: {value!r} is not a normalised path; write {normal}")
-    if normal == "/" or normal == "/usr" or normal.startswith("/usr/"):
-        raise PyrpathError(
-            f"{path}: Prefix: {value} is inside the distribution's /usr; use a private tree such as /opt/<pkg>"
-        )
+    reason = system_directory(normal)
+    if reason:
+        raise PyrpathError(f"{path}: Prefix: {value} is a system directory ({reason}), which purge would remove "
+                           f"with what others keep there; use a directory of its own such as {suggestion(normal, package)}")
     return normal
 
 
@@ -260,6 +268,13 @@ def _optimize(path: str, value: str) -> str:
     if level not in OPTIMIZE_LEVELS:
         raise PyrpathError(f"{path}: Optimize: {value!r} is not one of {', '.join(OPTIMIZE_LEVELS)}")
     return level
+
+
+def _bytecode(path: str, value: str) -> str:
+    mode = value.strip().lower()
+    if mode not in BYTECODE_MODES:
+        raise PyrpathError(f"{path}: Bytecode: {value!r} is not one of {', '.join(BYTECODE_MODES)}")
+    return mode
 
 
 def _slim(path: str, value: str | None) -> tuple[str, ...]:

@@ -48,6 +48,11 @@ def effective_optimize(wanted: str, build: BuildOptions) -> str:
     return "+".join(parts) or "none"
 
 
+def is_static_interpreter(version: tuple[int, ...]) -> bool:
+    """bin/python3.X has the interpreter core linked in (3.11+); older ones load libpython."""
+    return tuple(version[:2]) >= (3, 11)
+
+
 @dataclass(frozen=True)
 class BuildRequest:
     """Everything that decides what a CPython build produces (the cache key's inputs)."""
@@ -74,6 +79,26 @@ class BuildRequest:
         if "lto" in level:
             args.append("--with-lto")
         return args + list(self.configure_options)
+
+    @property
+    def static_interpreter(self) -> bool:
+        return is_static_interpreter(self.version)
+
+    def make_variables(self) -> list[str]:
+        """Make overrides for both make runs: link bin/python3.X from the objects libpython is made of.
+
+        As Debian's /usr/bin/python3.X and python-build-standalone's: calls
+        into the core are direct, thread state is not reached through
+        __tls_get_addr.  configure stays --enable-shared (the objects are
+        PIC), so lib/libpython3.X.so is still built and installed for
+        programs that embed Python; LINKFORSHARED keeps -export-dynamic, so
+        extension modules resolve their Py* symbols against the executable.
+        CPython 3.11 introduced these two variables (configure.ac sets them
+        this way for a --disable-shared build).
+        """
+        if not self.static_interpreter:
+            return []
+        return ["LINK_PYTHON_DEPS=$(LIBRARY_DEPS) $(LIBRARY_OBJS)", "LINK_PYTHON_OBJS=$(LIBRARY_OBJS)"]
 
 
 def interpreter(root: str, prefix: str, short_version: str) -> str:
@@ -113,9 +138,11 @@ def compile_and_install(request: BuildRequest, src: str, destdir: str, log: str,
     progress(f"configure CPython {'.'.join(map(str, request.version))} (relocatable, --prefix={request.prefix})")
     run_logged(configure, log, "CPython configure", cwd=src, env=env)
     progress(f"make -j{request.build.parallel} (log: {log})")
-    run_logged(["make", f"-j{request.build.parallel}"], log, "CPython make", cwd=src, env=env)
+    variables = request.make_variables()
+    run_logged(["make", f"-j{request.build.parallel}", *variables], log, "CPython make", cwd=src, env=env)
     progress("make install")
-    run_logged(["make", "install", f"DESTDIR={os.path.abspath(destdir)}"], log, "CPython make install", cwd=src, env=env)
+    run_logged(["make", "install", f"DESTDIR={os.path.abspath(destdir)}", *variables], log, "CPython make install",
+               cwd=src, env=env)
 
 
 def scrub_build_paths(destdir: str, prefix: str, short_version: str, build_dir: str) -> list[str]:
@@ -147,15 +174,16 @@ def scrub_build_paths(destdir: str, prefix: str, short_version: str, build_dir: 
 
 
 _CHECK = """
-import importlib, json, sys
-missing = []
+import importlib, json, os, sys
+missing, files = [], {}
 for name in sys.argv[1:]:
     try:
-        importlib.import_module(name)
+        files[name] = getattr(importlib.import_module(name), "__file__", None)
     except ImportError as exc:
         missing.append([name, str(exc)])
 maps = [l.split()[-1] for l in open('/proc/self/maps') if 'libpython' in l]
-print(json.dumps({"missing": missing, "libpython": sorted(set(maps)), "prefix": sys.prefix}))
+print(json.dumps({"missing": missing, "libpython": sorted(set(maps)), "prefix": sys.prefix,
+                  "files": {"os": os.__file__, **{n: f for n, f in files.items() if f}}}))
 """
 
 
@@ -164,8 +192,14 @@ def staged_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k != "LD_LIBRARY_PATH" and not k.startswith("PYTHON")}
 
 
-def check_staged(python: str, staged_prefix: str) -> None:
-    """Fail unless every required module imports and libpython comes from the staged tree."""
+def check_staged(python: str, staged_prefix: str, static: bool) -> None:
+    """Fail unless every required module imports, and the interpreter runs the staged tree only.
+
+    A static interpreter (3.11+) maps no libpython at all; an older one maps
+    the staged libpython.  Either way sys.prefix is the staged prefix and
+    os.py and the extension modules (lib-dynload) load from under it, so
+    neither the system's libpython nor its stdlib can stand in.
+    """
     try:
         result = subprocess.run([python, "-I", "-c", _CHECK, *REQUIRED_MODULES], capture_output=True,
                                 text=True, env=staged_env(), check=True)
@@ -178,9 +212,34 @@ def check_staged(python: str, staged_prefix: str) -> None:
             needs.setdefault(REQUIRED_MODULES[name], []).append(name)
         detail = "; ".join(f"{', '.join(mods)} (needs {pkg})" for pkg, mods in sorted(needs.items()))
         raise PyrpathError(f"stdlib modules did not build: {detail}; add the -dev packages to Build-Depends")
-    outside = [lib for lib in report["libpython"] if not lib.startswith(staged_prefix + "/")]
-    if outside or not report["libpython"]:
+    check_libpython(report["libpython"], staged_prefix, static)
+    check_stdlib(report, staged_prefix)
+
+
+def check_libpython(mapped: list[str], staged_prefix: str, static: bool) -> None:
+    """A static interpreter maps no libpython; a shared one maps the staged one and no other."""
+    if static:
+        if mapped:
+            raise PyrpathError(
+                f"the staged interpreter maps {', '.join(mapped)}, but it is linked with the interpreter core; "
+                "Configure-Options must not change how it is linked (LDFLAGS, --enable-shared)")
+        return
+    outside = [lib for lib in mapped if not lib.startswith(staged_prefix + "/")]
+    if outside or not mapped:
         raise PyrpathError(
             f"the staged interpreter loaded {', '.join(outside) or 'no libpython'} instead of the one under "
             f"{staged_prefix}; its RUNPATH is wrong (check Configure-Options for LDFLAGS)"
+        )
+
+
+def check_stdlib(report: dict, staged_prefix: str) -> None:
+    """sys.prefix is the staged prefix; os.py and the extension modules come from under it."""
+    real = os.path.realpath(staged_prefix)
+    outside = {name: path for name, path in sorted(report["files"].items())
+               if not os.path.realpath(path).startswith(real + "/")}
+    if os.path.realpath(report["prefix"]) != real or outside:
+        found = ", ".join(f"{name} from {path}" for name, path in outside.items()) or f"sys.prefix {report['prefix']}"
+        raise PyrpathError(
+            f"the staged interpreter runs outside {staged_prefix} ({found}); "
+            "a pyvenv.cfg or ._pth file redirects it, or its lib/pythonX.Y/os.py is missing"
         )

@@ -30,6 +30,7 @@ CONFIG_OPTIONS = {
     "--links": "Links",
     "--optimize": "Optimize",
     "--slim": "Slim",
+    "--bytecode": "Bytecode",
     "--test-command": "Test-Command",
     "--test-requirements": "Test-Requirements",
 }

@@ -16,6 +16,7 @@ KINDS = {
     "shebang": "a script's #! runs a Python outside the prefix",
     "symlink": "code under the prefix is a symbolic link to a file outside it",
     "build-path": "a file holds the path of the directory the package was built in",
+    "maintscript": "a maintainer script would remove a directory the package does not own alone",
     "module": "a module was imported from outside the prefix",
     "sys.path": "the interpreter's sys.path reaches outside the prefix",
     "mapped": "the interpreter mapped a library or executable from outside the prefix",

@@ -28,8 +28,10 @@ OVERRIDES = (
 )
 
 
-def applies(tag: str, prefix: str) -> bool:
-    """Whether an override can match a tree under this prefix."""
+def applies(tag: str, prefix: str, bytecode: str = "build") -> bool:
+    """Whether an override can match a tree under this prefix, with bytecode compiled then."""
+    if tag == "package-installs-python-pycache-dir":
+        return bytecode == "build"  # with install, the .deb ships no __pycache__
     return tag != "dir-or-file-in-opt" or prefix.startswith("/opt/")
 
 
@@ -65,11 +67,11 @@ def prebuilt_tags(files: list[str], destdir: str) -> list[tuple[str, str]]:
     return tags
 
 
-def override_lines(tree: StagedTree, prebuilt: list[str] = ()) -> list[str]:
+def override_lines(tree: StagedTree, prebuilt: list[str] = (), bytecode: str = "build") -> list[str]:
     """Our overrides, each after its reason: the layout's, then one per prebuilt binary that needs it."""
     lines = []
     for tag, pattern, reason in OVERRIDES:
-        if not applies(tag, tree.prefix):
+        if not applies(tag, tree.prefix, bytecode):
             continue
         lines.append(f"# {reason}")
         words = pattern.format(prefix=tree.prefix.lstrip("/")).split()
@@ -88,7 +90,7 @@ def maintainer_overrides(package: str, main_package: str) -> str | None:
     return next((path for path in candidates if os.path.isfile(path)), None)
 
 
-def write_overrides(invocation: Invocation, tree: StagedTree, prebuilt: list[str] = ()) -> str:
+def write_overrides(invocation: Invocation, tree: StagedTree, prebuilt: list[str] = (), bytecode: str = "build") -> str:
     """Write usr/share/lintian/overrides/<pkg>: the maintainer's overrides, then ours.
 
     The add-on tells dh_lintian to leave such packages alone (it would
@@ -98,7 +100,7 @@ def write_overrides(invocation: Invocation, tree: StagedTree, prebuilt: list[str
     directory = os.path.join(tree.destdir, "usr", "share", "lintian", "overrides")
     os.makedirs(directory, exist_ok=True)
     path = os.path.join(directory, tree.package)
-    lines = override_lines(tree, prebuilt)
+    lines = override_lines(tree, prebuilt, bytecode)
     own = maintainer_overrides(tree.package, invocation.control.main_package)
     if own and os.access(own, os.X_OK):
         tags = [line for line in lines if not line.startswith("#")]

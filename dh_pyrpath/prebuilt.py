@@ -22,12 +22,12 @@ import glob
 import json
 import os
 import re
-import shutil
 import subprocess
 from email.parser import HeaderParser
 
 from .elf import is_elf
 from .errors import PyrpathError
+from .trees import remove_tree
 
 # Wheel platform tags that mean "built elsewhere and repaired", as opposed to linux_<arch>,
 # the tag of a wheel pip built here from an sdist.
@@ -86,7 +86,7 @@ def recorded(state: str) -> list[str]:
 
 def set_aside(state: str, destdir: str) -> int:
     """Move the recorded prebuilt files out of the package tree (before dh_dwz and dh_strip)."""
-    shutil.rmtree(os.path.join(state, ASIDE), ignore_errors=True)  # from an earlier, interrupted run
+    remove_tree(os.path.join(state, ASIDE))  # from an earlier, interrupted run
     moved = 0
     for rel in recorded(state):
         source, target = os.path.join(destdir, rel), os.path.join(state, ASIDE, rel)
@@ -109,7 +109,7 @@ def put_back(state: str, destdir: str) -> int:
             os.makedirs(os.path.dirname(target), exist_ok=True)
             os.replace(source, target)
             moved += 1
-    shutil.rmtree(aside, ignore_errors=True)
+    remove_tree(aside)
     return moved
 
 

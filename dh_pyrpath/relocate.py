@@ -1,14 +1,15 @@
 """One CPython build serves every prefix: built under a placeholder, moved to each package's prefix.
 
 CPython finds its prefix from the interpreter's own location (the
-lib/pythonX.Y/os.py landmark above it) and loads libpython through the
-RUNPATH $ORIGIN/../lib, so a built tree runs wherever it is copied.  What
+lib/pythonX.Y/os.py landmark above it); the interpreter has the core linked
+in (3.11+; older ones load libpython through the RUNPATH $ORIGIN/../lib), so
+a built tree runs wherever it is copied.  What
 records the configured prefix is text: _sysconfigdata, the config
 Makefile, the pkg-config files, python3-config, the #! lines ensurepip
 wrote.  Those are rewritten when the tree is staged for a package (to the
 staging path, where the build target compiles and installs against it) and
 again when the binary target places it (to the final prefix).  The
-placeholder also stays in libpython as getpath's fallback, used only when
+placeholder also stays in the interpreter and libpython as getpath's fallback, used only when
 the landmark is missing, which never happens in a complete tree.
 """
 

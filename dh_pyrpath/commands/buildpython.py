@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import time
 
@@ -11,11 +10,13 @@ from ..buildflags import key_flags
 from ..cache import cache_key, cache_root, downloads_dir, entry_record, obtain
 from ..cli import run
 from ..config import PackageConfig, load_configs
-from ..cpython import BuildRequest, check_staged, compile_and_install, interpreter, scrub_build_paths
+from ..cpython import (BuildRequest, check_staged, compile_and_install, interpreter, is_static_interpreter,
+                       scrub_build_paths)
 from ..debhelper import Invocation
 from ..relocate import BUILD_PREFIX, relocate
 from ..source import PythonSource, read_version, resolve_source, unpack, vendored_source
 from ..staging import StagedTree, stage_dir, state_dir
+from ..trees import remove_tree
 
 COMMAND = "dh_pyrpath_buildpython"
 SUMMARY = ("Build CPython for each package's prefix (or reuse a cached build) and stage it in "
@@ -31,8 +32,9 @@ def build_tree(invocation: Invocation, config: PackageConfig, source: PythonSour
     compile_and_install(request, src, tree, log, invocation.progress)
     scrub_build_paths(tree, request.prefix, request.short_version, src)
     invocation.progress("check stdlib extension modules")
-    check_staged(interpreter(tree, request.prefix, request.short_version), tree + request.prefix)
-    shutil.rmtree(src)
+    check_staged(interpreter(tree, request.prefix, request.short_version), tree + request.prefix,
+                 request.static_interpreter)
+    remove_tree(src)
     invocation.progress(f"built CPython {'.'.join(map(str, request.version))} in {time.monotonic() - started:.0f} s")
 
 
@@ -51,7 +53,7 @@ def obtain_tree(invocation: Invocation, config: PackageConfig, log: str) -> tupl
     dotted = ".".join(map(str, version))
     if root is None:
         work = os.path.abspath(os.path.join(state_dir(config.package), "cpython"))  # make install runs in src/
-        shutil.rmtree(work, ignore_errors=True)
+        remove_tree(work)
         invocation.progress("no usable cache directory (set DH_PYRPATH_CACHE); building in the source tree")
         build_tree(invocation, config, source, request, work, log)
         return os.path.join(work, "tree"), os.path.join(work, "src"), dotted
@@ -73,7 +75,7 @@ def stage(invocation: Invocation, tree: str, destdir: str, prefix: str) -> None:
     """
     staged = os.path.abspath(destdir) + prefix
     if os.path.lexists(staged):
-        shutil.rmtree(staged)
+        remove_tree(staged)
     os.makedirs(os.path.dirname(staged), exist_ok=True)
     argv = ["cp", "-a", "--reflink=auto", tree + BUILD_PREFIX, staged]
     invocation.show(argv)
@@ -95,7 +97,7 @@ def buildpython(invocation: Invocation) -> None:
         tree, build_dir, version = obtain_tree(invocation, config, log)
         stage(invocation, tree, destdir, config.prefix)
         staged = StagedTree(package, destdir, config.prefix, version, (build_dir,))
-        check_staged(staged.python, staged.root)
+        check_staged(staged.python, staged.root, is_static_interpreter(tuple(map(int, version.split(".")))))
         staged.save()
 
 

@@ -14,7 +14,7 @@ from ..filetimes import set_times, source_date_epoch
 from ..findings import Layout
 from ..links import check_links, create_links
 from ..lintian import write_overrides
-from ..maintscript import add_snippet, purge_prefix_snippet
+from ..maintscript import add_snippet, clean_snippet, compile_snippet, purge_prefix_snippet
 from ..prebuilt import prebuilt_elf_files, record, set_aside
 from ..project import drop_local_direct_urls
 from ..records import refresh_records
@@ -48,12 +48,27 @@ def finalise(invocation: Invocation, tree: StagedTree, config: PackageConfig, re
     rewritten = rewrite_tree(tree.root, tree.root, tree.prefix, tree.final_python)
     refresh_records(tree.site_packages, sorted(set(relocated) | set(rewritten)))
     remove_bytecode(tree.root)
-    invocation.progress("compile bytecode (checked-hash)")
-    if compile_tree(tree, invocation.build.parallel, log) != 0:
-        invocation.warn(f"some files did not byte-compile (they will run from source); see {log}")
+    if config.bytecode == "build":
+        compile_at_build_time(invocation, tree, log)
     epoch = source_date_epoch()
     if epoch is not None:
         set_times(tree.root, epoch)
+
+
+def compile_at_build_time(invocation: Invocation, tree: StagedTree, log: str) -> None:
+    """Bytecode: build: ship checked-hash .pyc (for read-only images); else postinst compiles."""
+    invocation.progress("compile bytecode (checked-hash)")
+    if compile_tree(tree, invocation.build.parallel, log) != 0:
+        invocation.warn(f"some files did not byte-compile (they will run from source); see {log}")
+
+
+def add_maintainer_scripts(tree: StagedTree, config: PackageConfig) -> None:
+    """postrm purges the prefix when it is ours alone; with Bytecode: install, postinst compiles, prerm cleans."""
+    package = config.package
+    add_snippet(package, "postrm", COMMAND, purge_prefix_snippet(config.prefix, package))
+    if config.bytecode == "install":
+        add_snippet(package, "postinst", COMMAND, compile_snippet(tree.final_python, config.prefix, package))
+        add_snippet(package, "prerm", COMMAND, clean_snippet(tree.final_python, config.prefix, package))
 
 
 def refuse_leaks(tree: StagedTree) -> None:
@@ -97,8 +112,8 @@ def finish(invocation: Invocation, tree: StagedTree, config: PackageConfig, relo
     create_links(tree, config)
     finalise(invocation, tree, config, relocated, os.path.join(state_dir(tree.package), "install.log"))
     prebuilt = prebuilt_elf_files(tree.site_packages)
-    write_overrides(invocation, tree, prebuilt)
-    add_snippet(tree.package, "postrm", COMMAND, purge_prefix_snippet(config.prefix))
+    write_overrides(invocation, tree, prebuilt, config.bytecode)
+    add_maintainer_scripts(tree, config)
     refuse_leaks(tree)
     keep_elf_tools_off(invocation, tree, prebuilt)
 

@@ -164,12 +164,29 @@ def probe(python: str, *modules: str) -> dict:
     return json.loads(out)
 
 
+def dynamic_section(path: str) -> dict[str, list[str]]:
+    """readelf -d of an ELF file: NEEDED and RUNPATH/RPATH values."""
+    out = subprocess.run(["readelf", "-d", path], check=True, capture_output=True, text=True).stdout
+    entries: dict[str, list[str]] = {}
+    for line in out.splitlines():
+        if "(NEEDED)" in line or "(RUNPATH)" in line or "(RPATH)" in line:
+            tag = line.split("(")[1].split(")")[0]
+            entries.setdefault(tag, []).append(line.rsplit("[", 1)[1].rstrip("]"))
+    return entries
+
+
 def assert_isolated(python: str, prefix: str, version: str, *modules: str) -> dict:
-    """sys.path, every loaded module and libpython of python are under prefix."""
+    """sys.path and every loaded module of python are under prefix; it maps no libpython at all.
+
+    The interpreter is linked with the core (as Debian's is); the prefix still
+    ships libpython, with a RUNPATH to its own lib/, for programs that embed Python.
+    """
     report = probe(python, *modules)
     assert report["prefix"] == prefix
     assert report["path"] and all(p.startswith(prefix + "/") for p in report["path"]), report["path"]
     assert report["outside"] == []
     assert report["json"] == f"{prefix}/lib/python{version}/json/__init__.py"
-    assert report["libpython"] == [f"{prefix}/lib/libpython{version}.so.1.0"]
+    assert report["libpython"] == []
+    assert not [n for n in dynamic_section(python).get("NEEDED", []) if n.startswith("libpython")]
+    assert dynamic_section(f"{prefix}/lib/libpython{version}.so.1.0")["RUNPATH"] == ["$ORIGIN/../lib"]
     return report

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import glob
 import hashlib
+import importlib.util
 import json
 import os
 import re
 import shutil
+import struct
 import subprocess
 import tempfile
 from pathlib import Path
@@ -16,7 +18,7 @@ import pytest
 
 from chroot import tool_deb
 from dh_pyrpath.prebuilt import prebuilt_elf_files
-from debs import EXAMPLES, build_env, build_example, dpkg_install, dpkg_purge, free_port, http_get, running
+from debs import EXAMPLES, build_env, build_example, dpkg, dpkg_install, dpkg_purge, free_port, http_get, running
 
 pytestmark = pytest.mark.slow
 
@@ -145,6 +147,36 @@ def answers(port: int, server: subprocess.Popen) -> dict:
     return json.loads(http_get(server, f"http://127.0.0.1:{port}/info"))
 
 
+# The bytecode of these is compiled by postinst (Bytecode: install, the default): the stdlib, a dependency, the service.
+COMPILED = ("lib/python3.11/json/__init__.py", "lib/python3.11/site-packages/simplejson/__init__.py",
+            "lib/python3.11/site-packages/hello_service/app.py")
+
+
+def compiled_bytecode() -> dict[str, int]:
+    """{.pyc of COMPILED: st_mtime_ns}, each one valid for its source (so imports use it, not the source)."""
+    found = {}
+    for source in COMPILED:
+        path = f"{PREFIX}/{source}"
+        pyc = importlib.util.cache_from_source(path)
+        with open(pyc, "rb") as fd:
+            header = fd.read(16)
+        assert header[:4] == importlib.util.MAGIC_NUMBER, pyc
+        flags, mtime, size = struct.unpack("<III", header[4:16])
+        stat = os.stat(path)
+        assert flags == 0 and (mtime, size) == (int(stat.st_mtime) & 0xFFFFFFFF, stat.st_size & 0xFFFFFFFF), pyc
+        found[pyc] = os.stat(pyc).st_mtime_ns
+    return found
+
+
+def bytecode_under_prefix() -> list[str]:
+    return sorted(glob.glob(f"{PREFIX}/**/*.pyc", recursive=True) + glob.glob(f"{PREFIX}/**/__pycache__", recursive=True))
+
+
+def test_deb_ships_no_bytecode(hello_build):
+    listing = subprocess.run(["dpkg-deb", "-c", hello_build.debs[PKG]], check=True, capture_output=True, text=True).stdout
+    assert ".pyc" not in listing and "__pycache__" not in listing
+
+
 def test_install_upgrade_downgrade_remove_purge(hello_build, next_version, tmp_path):
     control = tmp_path / "control"
     subprocess.run(["dpkg-deb", "-e", next_version.debs[PKG], str(control)], check=True)
@@ -157,15 +189,20 @@ def test_install_upgrade_downgrade_remove_purge(hello_build, next_version, tmp_p
 
     dpkg_install(hello_build.debs[PKG])
     try:
+        first = compiled_bytecode()  # postinst compiled them
         port = free_port()
         with running(["/usr/bin/hello-service", "--bind", "127.0.0.1", "--port", str(port)]) as server:
             assert answers(port, server)["prefix"] == PREFIX
+            assert compiled_bytecode() == first  # the service imported them as they were: nothing recompiled
             dpkg_install(next_version.debs[PKG])  # upgrade under the running service
             assert installed_version() == "1.0.0-2"
             assert answers(port, server)["modules_outside_prefix"] == []  # the old process still serves
+        upgraded = compiled_bytecode()
+        assert all(upgraded[pyc] != first[pyc] for pyc in first)  # prerm removed them, postinst compiled again
         port = free_port()
         with running(["/usr/bin/hello-service", "--bind", "127.0.0.1", "--port", str(port)]) as server:
-            assert answers(port, server)["libpython"] == f"{PREFIX}/lib/libpython3.11.so.1.0"  # the restarted one
+            restarted = answers(port, server)  # the new version's interpreter, from the prefix
+            assert restarted["executable"] == f"{PREFIX}/bin/python3.11" and restarted["modules_outside_prefix"] == []
         dpkg_install(hello_build.debs[PKG])  # downgrade
         assert installed_version() == "1.0.0-1"
         with running(["/usr/bin/hello-service", "--bind", "127.0.0.1", "--port", str(port)]) as server:
@@ -174,10 +211,11 @@ def test_install_upgrade_downgrade_remove_purge(hello_build, next_version, tmp_p
         os.makedirs(f"{PREFIX}/var", exist_ok=True)
         with open(f"{PREFIX}/var/state.json", "w") as fd:
             fd.write("{}")
-        result = subprocess.run(["dpkg", "--remove", PKG], capture_output=True, text=True)
+        result = dpkg("--remove", PKG)  # under the machine-wide dpkg lock, like every dpkg run of the tests
         assert result.returncode == 0, result.stderr
         assert not os.path.lexists("/usr/bin/hello-service") and not os.path.exists(f"{PREFIX}/bin/python3.11")
         assert os.path.exists(f"{PREFIX}/var/state.json")
+        assert bytecode_under_prefix() == []  # prerm removed what postinst wrote
     finally:
         dpkg_purge(PKG)
     assert not os.path.exists(PREFIX), sorted(glob.glob(f"{PREFIX}/**", recursive=True))[:20]

@@ -78,23 +78,32 @@ def test_every_loaded_module_lives_under_the_prefix(installed):
     assert report["files"]["markupsafe._speedups"].startswith(f"{PREFIX}/lib/python3.11/site-packages/markupsafe/")
 
 
-def test_libpython_is_mapped_from_the_prefix(installed):
-    assert probe()["libpython"] == [f"{PREFIX}/lib/libpython3.11.so.1.0"]
+def test_interpreter_is_linked_with_the_core_and_libpython_ships_for_embedders(installed):
+    """bin/python3.11 maps no libpython from anywhere; lib/libpython3.11.so.1.0 finds its own lib/."""
+    assert probe()["libpython"] == []
     ldd = subprocess.run(["ldd", PYTHON], check=True, capture_output=True, text=True).stdout
-    line = next(l for l in ldd.splitlines() if "libpython" in l)
-    assert os.path.realpath(line.split("=>")[1].split()[0]) == f"{PREFIX}/lib/libpython3.11.so.1.0"
+    assert "libpython" not in ldd, ldd
+    assert debs.dynamic_section(f"{PREFIX}/lib/libpython3.11.so.1.0")["RUNPATH"] == ["$ORIGIN/../lib"]
+    # extension modules resolve Py* against the executable: it exports them (-export-dynamic)
+    symbols = subprocess.run(["readelf", "--dyn-syms", "-W", PYTHON], check=True, capture_output=True,
+                             text=True).stdout
+    assert any(line.split()[-1] == "PyLong_FromLong" and " UND " not in line for line in symbols.splitlines()
+               if line.split())
 
 
-def test_staged_interpreter_loads_staged_libpython(installed):
-    """At build time the staged interpreter must not pick up the system's or an installed libpython."""
+def test_staged_interpreter_runs_the_staged_tree_only(installed):
+    """At build time the staged interpreter must not pick up the system's or an installed libpython or stdlib."""
     assert os.path.exists("/usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0") or os.path.exists(
         "/usr/lib/libpython3.11.so.1.0"), "make check installs libpython3.11 for this test"
     assert os.path.exists(f"{PREFIX}/lib/libpython3.11.so.1.0")  # an installed copy is there too
     staged = os.path.join(installed.source_dir, "debian/.debhelper/pyrpath", PKG, "stage") + PREFIX
     out = subprocess.run([f"{staged}/bin/python3.11", "-I", "-c",
-                          "print(*sorted({l.split()[-1] for l in open('/proc/self/maps') if 'libpython' in l}))"],
+                          "import os, sys, _ssl\n"
+                          "maps = sorted({l.split()[-1] for l in open('/proc/self/maps') if 'libpython' in l})\n"
+                          "print(*maps, sys.prefix, os.__file__, _ssl.__file__)"],
                          check=True, capture_output=True, text=True).stdout.split()
-    assert out == [f"{staged}/lib/libpython3.11.so.1.0"]
+    assert out[0] == staged and out[1] == f"{staged}/lib/python3.11/os.py", out  # and no libpython before them
+    assert out[2].startswith(f"{staged}/lib/python3.11/lib-dynload/_ssl."), out
 
 
 def test_console_script_linked_into_usr_bin(installed):

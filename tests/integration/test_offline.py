@@ -110,8 +110,20 @@ def test_build_in_a_network_namespace_uses_only_the_vendored_files(vendored, tmp
     assert "--no-index" in pip_log
 
 
+def without_rules_requires_root(tree: str) -> None:
+    """Drop Rules-Requires-Root: no, as most existing packaging repos lack it: binary then runs under fakeroot."""
+    control = os.path.join(tree, "debian", "control")
+    with open(control) as fd:
+        text = fd.read()
+    assert "Rules-Requires-Root: no\n" in text
+    with open(control, "w") as fd:
+        fd.write(text.replace("Rules-Requires-Root: no\n", ""))
+
+
 def test_sbuild_offline_in_a_clean_chroot_gives_an_isolated_service(vendored, tmp_path):
+    """sbuild as its users run it: build as the sbuild user, binary under fakeroot (no Rules-Requires-Root)."""
     tree = copy_vendored(vendored, str(tmp_path / "sbuild"))
+    without_rules_requires_root(tree)
     source = subprocess.run(["dpkg-source", "-b", PKG], cwd=os.path.dirname(tree), capture_output=True, text=True)
     assert source.returncode == 0, source.stderr
     out = tmp_path / "out"
@@ -121,6 +133,8 @@ def test_sbuild_offline_in_a_clean_chroot_gives_an_isolated_service(vendored, tm
     log = open(logs[0], errors="replace").read() if logs else result.stdout + result.stderr
     assert result.returncode == 0, log[-5000:]
     assert "using cpython/ (vendored debian:python3.11)" in log
+    binary = log.index("fakeroot debian/rules binary")  # the build target compiled, binary did not
+    assert log.index("dh_pyrpath_buildpython: built CPython") < binary < log.index("   dh_pyrpath_install")
     deb = glob.glob(str(out / "hello-service_1.0.0-1_*.deb"))[0]
     dpkg_install(deb)
     try:

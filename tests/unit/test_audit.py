@@ -321,3 +321,32 @@ def test_non_utf8_file_names_are_reported_escaped(tmp_path, elves):
     assert "/opt/svc/share/caf\\xe9.txt: contains the build path /build/svc-1.0/debian/svc/opt/svc" in result.stdout
     machine = subprocess.run([PYRPATH, "audit", "--json", "--prefix", PREFIX, str(tree)], capture_output=True)
     assert json.loads(machine.stdout)["findings"][0]["path"] == "/opt/svc/share/caf\\xe9.txt"
+
+
+OLD_POSTRM = """#!/bin/sh
+set -e
+# Automatically added by dh_pyrpath_install/0.1.0
+if [ "$1" = "purge" ] && [ -d "/srv/stack" ]; then
+\trm -rf "/srv/stack"
+fi
+# End automatically added section
+"""
+
+
+def test_deb_whose_postrm_removes_its_prefix_unguarded_is_a_finding(tmp_path):
+    """What packages built by earlier dh-pyrpath do on purge: rm -rf of a prefix others may share."""
+    tree = tmp_path / "tree"
+    write(tree / "srv/stack/bin/python3.11", b"#!/bin/sh\n", 0o755)
+    write(tree / "srv/stack/lib/python3.11/os.py", b"")
+    write(tree / "DEBIAN/control", b"Package: nest-old\nVersion: 1.0\nArchitecture: all\n"
+                                   b"Maintainer: t <t@example.org>\nDescription: old purge snippet\n")
+    write(tree / "DEBIAN/postrm", OLD_POSTRM.encode(), 0o755)
+    deb = tmp_path / "nest-old.deb"
+    subprocess.run(["dpkg-deb", "--root-owner-group", "-b", str(tree), str(deb)], check=True, capture_output=True)
+    result = subprocess.run([PYRPATH, "audit", "--json", str(deb)], capture_output=True, text=True)
+    report = json.loads(result.stdout)
+    assert result.returncode == 1 and [(f["kind"], f["path"]) for f in report["findings"]] == [
+        ("maintscript", "/srv/stack")], report
+    assert "without asking dpkg (dpkg-query -S)" in report["findings"][0]["detail"]
+    human = subprocess.run([PYRPATH, "audit", str(deb)], capture_output=True, text=True).stdout
+    assert "maintscript (1): a maintainer script would remove a directory the package does not own alone" in human

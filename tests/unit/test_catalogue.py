@@ -63,7 +63,8 @@ class Case:
 
 FAKE_PYTHON = """#!/bin/sh
 here=$(cd "$(dirname "$0")/.." && pwd)
-echo '{"missing": %s, "libpython": ["'"$here"'/lib/libpython3.11.so.1.0"], "prefix": "'"$here"'"}'
+os_py=%s
+echo '{"missing": %s, "libpython": %s, "prefix": "'"$here"'", "files": {"os": "'"${os_py:-$here/lib/python3.11/os.py}"'"}}'
 """
 
 FAKE_CONFIGURE = """#!/bin/sh
@@ -74,13 +75,17 @@ printf 'all:\\n\\t@true\\ninstall:\\n\\tmkdir -p $(DESTDIR)%%s/bin $(DESTDIR)%%s
 """
 
 
-def fake_buildable_cpython(path: Path, missing: list[str] = (), configure_head: str = "") -> None:
-    """A CPython-shaped tarball whose configure/make/make install stage a fake interpreter."""
+def fake_buildable_cpython(path: Path, missing: list[str] = (), configure_head: str = "",
+                           libpython: list[str] = (), os_py: str = "") -> None:
+    """A CPython-shaped tarball whose configure/make/make install stage a fake interpreter.
+
+    It reports what a static 3.11 reports (no libpython mapped, os.py under its prefix) unless told otherwise.
+    """
     members = {
         "Python-3.11.2/configure": (FAKE_CONFIGURE % configure_head, 0o755),
         "Python-3.11.2/Include/patchlevel.h": ('#define PY_VERSION "3.11.2"\n', 0o644),
-        "Python-3.11.2/fakepython": (FAKE_PYTHON % json.dumps([[m, f"No module named '{m}'"] for m in missing]),
-                                     0o755),
+        "Python-3.11.2/fakepython": (FAKE_PYTHON % (os_py, json.dumps([[m, f"No module named '{m}'"] for m in missing]),
+                                                    json.dumps(list(libpython))), 0o755),
     }
     with tarfile.open(path, "w:gz") as tar:
         for name, (text, mode) in members.items():
@@ -135,8 +140,9 @@ def tarball(name: str, **kwargs) -> Callable[[Path], None]:
     return lambda tmp: fake_cpython_tarball(str(tmp / name), **kwargs)
 
 
-def buildable(missing: list[str] = (), configure_head: str = "") -> Callable[[Path], None]:
-    return lambda tmp: fake_buildable_cpython(tmp / "cpython.tar.gz", list(missing), configure_head)
+def buildable(missing: list[str] = (), configure_head: str = "", libpython: list[str] = (),
+              os_py: str = "") -> Callable[[Path], None]:
+    return lambda tmp: fake_buildable_cpython(tmp / "cpython.tar.gz", list(missing), configure_head, libpython, os_py)
 
 
 def source_dir_without_configure(tmp: Path) -> None:
@@ -167,8 +173,16 @@ CASES = [
     Case("arch-all-package", B, "is Architecture: all but will carry a compiled CPython", "debian/svc-doc.pyrpath",
          "make it Architecture: any", {"debian/svc-doc.pyrpath": ""}, ("-psvc-doc",)),
     Case("prefix-not-absolute", B, "is not absolute", "Prefix", "use e.g. /opt/<pkg>", {PYRPATH_FILE: "Prefix: opt/a\n"}),
-    Case("prefix-inside-usr", B, "is inside the distribution's /usr", "Prefix", "use a private tree such as /opt/<pkg>",
+    Case("prefix-inside-usr", B, "is a system directory", "Prefix: /usr/lib/svc", "such as /opt/svc-arch",
          {PYRPATH_FILE: "Prefix: /usr/lib/svc\n"}),
+    *(Case(f"prefix-system-directory-{top.strip('/').replace('/', '-')}", B, "is a system directory",
+           f"Prefix: {top} is a system directory", f"use a directory of its own such as {fix}",
+           {PYRPATH_FILE: f"Prefix: {top}\n"})
+      for top, fix in (("/etc", "/opt/svc-arch"), ("/opt", "/opt/svc-arch"),
+                       ("/srv", "/srv/svc-arch or /opt/svc-arch"), ("/var/lib", "/var/lib/svc-arch or /opt/svc-arch"),
+                       ("/usr/local", "/opt/svc-arch"), ("/etc/svc", "/opt/svc-arch"))),
+    Case("bytecode-unknown", B, "is not one of install, build", "Bytecode", "install, build",
+         {PYRPATH_FILE: "Bytecode: runtime\n"}),
     Case("prefix-not-normalised", B, "is not a normalised path", "Prefix", "write /etc",
          {PYRPATH_FILE: "Prefix: /opt/../etc\n"}),
     Case("install-project-not-boolean", B, "is neither yes nor no", "Install-Project", "neither yes nor no",
@@ -228,6 +242,13 @@ CASES = [
     Case("missing-dev-package", B, "stdlib modules did not build", "libssl-dev",
          "add the -dev packages to Build-Depends", {PYRPATH_FILE: "Python-Source: cpython.tar.gz\n"},
          prepare=buildable(missing=["_ssl", "_hashlib"])),
+    Case("staged-maps-a-libpython", B, "but it is linked with the interpreter core",
+         "/usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0", "Configure-Options must not change how it is linked",
+         {PYRPATH_FILE: "Python-Source: cpython.tar.gz\n"},
+         prepare=buildable(libpython=["/usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0"])),
+    Case("staged-runs-system-stdlib", B, "the staged interpreter runs outside", "os from /usr/lib/python3.11/os.py",
+         "a pyvenv.cfg or ._pth file redirects it", {PYRPATH_FILE: "Python-Source: cpython.tar.gz\n"},
+         prepare=buildable(os_py="/usr/lib/python3.11/os.py")),
     Case("read-only-cache", B, "; check free space and permissions", "cache/python", "check free space and permissions",
          {PYRPATH_FILE: "Python-Source: cpython.tar.gz\n"}, prepare=buildable(), wrap=in_tmpfs("ro,size=1m")),
     Case("disk-full-cache", B, "CPython configure failed", f"{STATE}/cpython-build.log", "full log:",

@@ -64,3 +64,11 @@ def test_prebuilt_binaries_get_one_reasoned_override_per_finding(source_tree):
     for line in expected:
         assert line in lines and lines[lines.index(line) - 1].startswith("# "), lines
     assert lines[lines.index(expected[0]) - 1].startswith("# shipped exactly as its manylinux wheel has it")
+
+
+def test_no_pycache_override_when_postinst_compiles(source_tree):
+    source_tree("debian/control.keep", "")
+    invocation = parse_invocation("dh_pyrpath_install", [], environ={})
+    text = open(write_overrides(invocation, TREE, (), "install")).read()
+    assert "package-installs-python-pycache-dir" not in text and "dir-or-file-in-opt" in text
+    assert "package-installs-python-pycache-dir" in open(write_overrides(invocation, TREE, (), "build")).read()

@@ -26,15 +26,49 @@ foreach my $command (qw(dh_auto_configure dh_auto_build dh_auto_test dh_auto_ins
 # shared libraries: no shlibs entry, no ldconfig trigger for them.
 add_command_options('dh_makeshlibs', '-X/lib/libpython3.', '-X/lib/python3.');
 
+my @packages = getpackages();
+
+# The package's dh-pyrpath configuration file, or undef.
+sub pyrpath_file {
+	my ($package) = @_;
+	return "debian/$package.pyrpath" if -f "debian/$package.pyrpath";
+	return 'debian/pyrpath' if $package eq $packages[0] && -f 'debian/pyrpath';
+	return undef;
+}
+
+# The Prefix field of a configuration file (field names are case-insensitive),
+# else the default /opt/<pkg>.
+sub pyrpath_prefix {
+	my ($package, $file) = @_;
+	open(my $fd, '<', $file) or return "/opt/$package";
+	while (my $line = <$fd>) {
+		if ($line =~ m/^prefix\s*:\s*(\S+)\s*$/i) {
+			close($fd);
+			(my $prefix = $1) =~ s{/+$}{};
+			return $prefix;
+		}
+	}
+	close($fd);
+	return "/opt/$package";
+}
+
+my @handled = grep { defined pyrpath_file($_) } @packages;
+
 # dh_pyrpath_install merges the maintainer's lintian overrides with its own;
 # dh_lintian would install the maintainer's file over the merged one, so it
 # skips those packages (an executable overrides file stays dh_lintian's).
-my @packages = getpackages();
 my @merged = grep {
 	my $overrides = pkgfile($_, 'lintian-overrides');
-	my $pyrpath = -f "debian/$_.pyrpath" || ($_ eq $packages[0] && -f 'debian/pyrpath');
-	$pyrpath && $overrides ne '' && ! -x $overrides;
-} @packages;
+	$overrides ne '' && ! -x $overrides;
+} @handled;
 add_command_options('dh_lintian', map { "-N$_" } @merged) if @merged;
+
+# dh-pyrpath makes the private tree deterministic itself (one file time,
+# checked-hash bytecode, wheels as they were published), and
+# dh_strip_nondeterminism runs file(1) once for every file it walks, which is
+# most of its time on a CPython tree: it skips each private tree.  A Prefix
+# given on the command line instead of the file only makes it walk the tree.
+add_command_options('dh_strip_nondeterminism',
+	map { '-Xdebian/' . $_ . pyrpath_prefix($_, pyrpath_file($_)) . '/' } @handled) if @handled;
 
 1;
