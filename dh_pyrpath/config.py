@@ -25,6 +25,8 @@ FIELDS = (
     "Optimize",
     "Slim",
     "Bytecode",
+    "Test-Command",
+    "Test-Requirements",
 )
 OPTIMIZE_LEVELS = ("none", "lto", "pgo", "pgo+lto")
 # What Slim can drop from the private tree; DEFAULT_SLIM when the field is not given.
@@ -60,6 +62,8 @@ class PackageConfig:
     optimize: str = DEFAULT_OPTIMIZE
     slim: tuple[str, ...] = DEFAULT_SLIM
     bytecode: str = DEFAULT_BYTECODE
+    test_command: str | None = None
+    test_requirements: tuple[str, ...] = ()
 
     def error(self, field: str | None, message: str) -> PyrpathError:
         """An error naming this configuration file and field."""
@@ -158,7 +162,11 @@ def load_config(package: str, control: SourceControl, overrides: dict[str, str] 
         optimize=_optimize(path, fields.get("Optimize") or DEFAULT_OPTIMIZE),
         slim=_slim(path, fields.get("Slim")),
         bytecode=_bytecode(path, fields.get("Bytecode") or DEFAULT_BYTECODE),
+        test_command=fields.get("Test-Command") or None,
+        test_requirements=_test_requirements(path, fields.get("Test-Requirements", "")),
     )
+    if config.test_requirements and not config.test_command:
+        raise config.error("Test-Requirements", "given without Test-Command; add the command that runs the tests")
     if config.python_source.startswith("https://") and not config.python_source_sha256:
         raise config.error("Python-Source", "an https URL needs Python-Source-Sha256 (the tarball's sha256)")
     if config.python_source.startswith("http://"):
@@ -201,6 +209,14 @@ def _requirements(path: str, package: str, value: str | None) -> tuple[str, ...]
         if os.path.isfile(default):
             return (default,)
     return ()
+
+
+def _test_requirements(path: str, value: str) -> tuple[str, ...]:
+    files = tuple(value.split())
+    for name in files:
+        if not os.path.isfile(name):
+            raise PyrpathError(f"{path}: Test-Requirements: {name} does not exist; fix the path (relative to the source tree)")
+    return files
 
 
 def _wheelhouse(path: str, value: str | None) -> str | None:

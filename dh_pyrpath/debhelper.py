@@ -31,6 +31,8 @@ CONFIG_OPTIONS = {
     "--optimize": "Optimize",
     "--slim": "Slim",
     "--bytecode": "Bytecode",
+    "--test-command": "Test-Command",
+    "--test-requirements": "Test-Requirements",
 }
 
 

@@ -34,6 +34,14 @@ def pip_env(config: PackageConfig) -> dict[str, str]:
     return env
 
 
+# Every sdist (the project's own too) is built the PEP 517 way, in an isolated
+# environment with its declared build requirements (setuptools and wheel for a
+# setup.py-only project, as pyrpath vendor fetches them). Without it, the pip
+# of CPython 3.11 runs `setup.py bdist_wheel` directly for a project without a
+# pyproject.toml, which fails: the staged tree has setuptools but no wheel.
+BUILD_OPTIONS = ("--use-pep517",)
+
+
 def index_options(config: PackageConfig) -> list[str]:
     """--no-index --find-links for a wheelhouse; nothing (host pip config) otherwise."""
     if config.wheelhouse:
@@ -56,7 +64,7 @@ def run_pip(tree: StagedTree, config: PackageConfig, args: list[str], log: str, 
 
 def install_requirements(tree: StagedTree, config: PackageConfig, log: str, echo: bool) -> None:
     """pip install -r each requirements file into the staged tree, without bytecode."""
-    args = ["install", "--no-compile", "--no-warn-script-location", *index_options(config),
+    args = ["install", "--no-compile", "--no-warn-script-location", *BUILD_OPTIONS, *index_options(config),
             *report_options(tree, "requirements")]
     for path in config.requirements:
         args += ["-r", os.path.abspath(path)]

@@ -9,7 +9,7 @@ import shutil
 
 from .config import PackageConfig
 from .errors import PyrpathError
-from .pip import index_options, run_pip
+from .pip import BUILD_OPTIONS, index_options, run_pip
 from .sbominputs import report_options
 from .staging import StagedTree, state_dir
 from .trees import remove_tree
@@ -32,10 +32,8 @@ def build_wheel(tree: StagedTree, config: PackageConfig, log: str, echo: bool) -
     src = copy_project(os.path.join(work, "src"))
     dist = os.path.join(work, "dist")
     remove_tree(dist)
-    # --use-pep517: a setup.py-only project is built by its backend in an isolated environment
-    # (setuptools and wheel from the index or wheelhouse), as pip does for every project since 23.1.
-    run_pip(tree, config, ["wheel", "--no-deps", "--use-pep517", "--wheel-dir", os.path.abspath(dist),
-                           *index_options(config), os.path.abspath(src)], log, "building the project's wheel", echo)
+    run_pip(tree, config, ["wheel", "--no-deps", *BUILD_OPTIONS, "--wheel-dir", os.path.abspath(dist), *index_options(config),
+                           os.path.abspath(src)], log, "building the project's wheel", echo)
     wheels = glob.glob(os.path.join(dist, "*.whl"))
     if len(wheels) != 1:
         raise PyrpathError(f"building the project's wheel gave {len(wheels)} wheels in {dist}; see {log}")

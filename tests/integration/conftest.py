@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from debs import Built, build_example
+from debs import BUILD_TIMES, Built, build_example
 
 
 @pytest.fixture(scope="session")
@@ -30,3 +30,11 @@ def pypiserver_build(tmp_path_factory) -> Built:
 @pytest.fixture(scope="session")
 def imaging_build(tmp_path_factory) -> Built:
     return build_example("imaging-service", str(tmp_path_factory.mktemp("imaging")))
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """How long each source tree took to build (dpkg-buildpackage -b), slowest first."""
+    if BUILD_TIMES:
+        terminalreporter.section("dpkg-buildpackage -b times")
+        for name, seconds in sorted(BUILD_TIMES.items(), key=lambda item: -item[1]):
+            terminalreporter.write_line(f"{seconds:7.1f} s  {name}")

@@ -54,9 +54,18 @@ class Built:
     seconds: float
 
 
+# Seconds each source tree took to build in this test session, for the summary at the end.
+BUILD_TIMES: dict[str, float] = {}
+
+
 def build_example(name: str, workdir: str, examples: str = EXAMPLES) -> Built:
     src = os.path.join(workdir, name)
     shutil.copytree(os.path.join(examples, name), src)
+    return build_tree(src, name, workdir)
+
+
+def build_tree(src: str, name: str, workdir: str) -> Built:
+    """dpkg-buildpackage -b of the source tree src; the .debs land in workdir (its parent)."""
     env, extra = build_env()
     log = os.path.join(workdir, f"{name}.build.log")
     started = time.monotonic()
@@ -64,6 +73,7 @@ def build_example(name: str, workdir: str, examples: str = EXAMPLES) -> Built:
         result = subprocess.run(["dpkg-buildpackage", "-b", "-us", "-uc", *extra], cwd=src, env=env,
                                 stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     seconds = time.monotonic() - started
+    BUILD_TIMES[name] = seconds
     if result.returncode != 0:
         with open(log, encoding="utf-8", errors="replace") as fd:
             tail = "".join(fd.readlines()[-40:])
@@ -80,10 +90,16 @@ def dpkg_turn() -> Iterator[None]:
         yield
 
 
-def dpkg(*args: str) -> subprocess.CompletedProcess:
+def dpkg(*args: str, wait: float = 600) -> subprocess.CompletedProcess:
+    """dpkg with args; while apt or dpkg outside the tests holds the lock, try again (dpkg does not wait)."""
+    deadline = time.monotonic() + wait
     with dpkg_turn():
-        return subprocess.run(["dpkg", *args], capture_output=True, text=True,
-                              env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+        while True:
+            result = subprocess.run(["dpkg", *args], capture_output=True, text=True,
+                                    env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+            if "locked by another process" not in result.stderr or time.monotonic() > deadline:
+                return result
+            time.sleep(2)
 
 
 def dpkg_install(*debs: str) -> None:

@@ -216,6 +216,11 @@ CASES = [
          {PYRPATH_FILE: "Wheelhouse: nowhere\n"}),
     Case("requirements-missing", B, "does not exist; fix the path", "Requirements", "fix the path",
          {PYRPATH_FILE: "Requirements: nope.txt\n"}),
+    Case("test-requirements-missing", B, "does not exist; fix the path", "Test-Requirements", "fix the path",
+         {PYRPATH_FILE: "Test-Command: true\nTest-Requirements: nope.txt\n"}),
+    Case("test-requirements-without-command", B, "given without Test-Command", "Test-Requirements",
+         "add the command that runs the tests", {PYRPATH_FILE: "Test-Requirements: debian/tests.txt\n",
+                                                 "debian/tests.txt": "pytest==8.3.3\n"}),
     # CPython source
     Case("source-missing", B, "does not exist; fix the path", "Python-Source", "fix the path",
          {PYRPATH_FILE: "Python-Source: missing.tar.gz\n"}),

@@ -11,7 +11,7 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.path.join(ROOT, "debhelper")
 DH_COMMANDS = ("dh_pyrpath_buildpython", "dh_pyrpath_pipinstall", "dh_pyrpath_install", "dh_pyrpath_prebuilt",
-               "dh_pyrpath_sbom")
+               "dh_pyrpath_sbom", "dh_pyrpath_test")
 SECTIONS = ("NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "EXAMPLES", "FILES", "SEE ALSO")
 
 

@@ -48,7 +48,16 @@ sub run_delegated {
 
 sub configure { my $this = shift; $this->run_delegated('configure', @_); }
 sub build { my $this = shift; $this->run_delegated('build', @_); }
-sub test { my $this = shift; $this->run_delegated('test', @_); }
+# The opt-in tests of the packages that have a Test-Command (dh_pyrpath_test, with
+# their private interpreter; dh_auto_test has already returned on nocheck), then
+# those of the other build files.
+sub test {
+	my $this = shift;
+	# The packages dh_auto_test acts on (-a in build-arch, -i in build-indep, -p/-N).
+	my @packages = map { "-p$_" } @{$dh{DOPACKAGES}};
+	$this->doit_in_sourcedir('dh_pyrpath_test', @packages) if @packages;
+	$this->run_delegated('test', @_);
+}
 sub install { my $this = shift; $this->run_delegated('install', @_); }
 sub clean { my $this = shift; $this->run_delegated('clean', @_); }
 

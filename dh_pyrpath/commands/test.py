@@ -1,0 +1,47 @@
+"""dh_pyrpath_test: run each package's Test-Command with its private interpreter (dh_auto_test runs it)."""
+
+from __future__ import annotations
+
+from ..cli import run
+from ..config import PackageConfig, load_configs
+from ..control import active_profiles
+from ..debhelper import Invocation
+from ..requirements import validate_requirement_files
+from ..staging import load_staged
+from ..testrun import clean_up, install_test_requirements, prepare, run_tests
+
+COMMAND = "dh_pyrpath_test"
+SUMMARY = "run each package's Test-Command with its staged interpreter, test requirements in a throwaway copy."
+
+
+def skipped(invocation: Invocation) -> bool:
+    """DEB_BUILD_OPTIONS=nocheck or the nocheck build profile."""
+    return invocation.build.nocheck or "nocheck" in active_profiles()
+
+
+def test_package(invocation: Invocation, config: PackageConfig) -> None:
+    scratch = prepare(load_staged(config.package, COMMAND))
+    if config.test_requirements:
+        invocation.progress(f"pip install {', '.join(config.test_requirements)} into a throwaway copy of {config.prefix}")
+        install_test_requirements(scratch, config, echo=invocation.verbose)
+    invocation.progress(f"{config.package}: {config.test_command} (log: {scratch.log})")
+    invocation.show(["sh", "-c", config.test_command or ""])
+    run_tests(scratch, config, echo=invocation.verbose)
+    clean_up(scratch)
+
+
+def test(invocation: Invocation) -> None:
+    configs = [c for c in load_configs(invocation.packages, invocation.control, invocation.overrides) if c.test_command]
+    if configs and skipped(invocation):
+        invocation.progress("nocheck: not running " + ", ".join(c.package for c in configs) + " tests")
+        return
+    for config in configs:
+        validate_requirement_files(config.test_requirements)
+        if invocation.no_act:
+            invocation.progress(f"would run {config.package}'s Test-Command: {config.test_command}")
+            continue
+        test_package(invocation, config)
+
+
+def main() -> None:
+    run(COMMAND, SUMMARY, test)
