@@ -1,9 +1,11 @@
 """The build/binary split in every way a source is built, as root and as an ordinary user (fakeroot).
 
-The source: a setup.py-only project (debhelper alone would pick its refused
-python_distutils build system), a Makefile that builds the documentation of
-an arch:all package beside the service, no Rules-Requires-Root field (so an
-ordinary user's binary target runs under fakeroot), and plain `dh $@`.
+The source: a setup.py-only project, a Makefile that builds the documentation
+of an arch:all package beside the service (the maintainer says
+`dh $@ --buildsystem=makefile`, which must win over the add-on's own build
+system), and no Rules-Requires-Root field (so an ordinary user's binary target
+runs under fakeroot).  tests/integration/test_real_projects.py has the
+setup.py-only projects built from a plain `dh $@`.
 """
 
 from __future__ import annotations
