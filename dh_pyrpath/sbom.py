@@ -37,7 +37,9 @@ class Subject:
 
 
 @dataclass(frozen=True)
-class CPython:
+class CPythonRecord:
+    """The CPython a package carries: what it is, where it came from, how it was built."""
+
     version: str
     origin: str
     source_sha256: str
@@ -45,6 +47,12 @@ class CPython:
     debian_source_version: str | None
     optimize: str
     configure_args: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CPython(CPythonRecord):
+    """The record, and where the package installs the interpreter."""
+
     location: str               # the installed interpreter, e.g. /opt/svc/bin/python3.11
 
 

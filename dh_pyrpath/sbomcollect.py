@@ -6,6 +6,7 @@ import glob
 import os
 import re
 import subprocess
+from dataclasses import asdict
 
 from debian import changelog, deb822
 
@@ -119,9 +120,7 @@ def distributions(tree: StagedTree, pip: dict[tuple[str, str], PipInstall]) -> l
 def collect(tree: StagedTree, record: CPythonRecord, pip: dict[tuple[str, str], PipInstall],
             substvars: str) -> Sbom:
     """The SBOM of a finished package tree."""
-    cpython = CPython(record.version, record.origin, record.source_sha256, record.source_is_directory,
-                      record.debian_source_version, record.optimize, record.configure_args,
-                      os.path.join(tree.prefix, "bin", f"python{tree.short_version}"))
+    cpython = CPython(**asdict(record), location=tree.final_python)
     subject = Subject(tree.package, package_version(), host_architecture(), tree.prefix)
     return Sbom(subject, cpython, tuple(distributions(tree, pip)), tuple(debian_dependencies(substvars)),
                 vendor=vendor(), tool_version=__version__, timestamp=source_date_epoch())

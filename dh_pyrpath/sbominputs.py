@@ -21,6 +21,7 @@ from .cpython import BuildRequest, effective_optimize
 from .distinfo import canonical_name
 from .errors import PyrpathError
 from .relocate import BUILD_PREFIX
+from .sbom import CPythonRecord
 from .source import sha256_file
 from .staging import StagedTree, state_dir
 
@@ -35,19 +36,6 @@ def pip_report(package: str, step: str) -> str:
     """The absolute path of the `pip install --report` file of one pip step (requirements, project)."""
     os.makedirs(inputs_dir(package), exist_ok=True)
     return os.path.abspath(os.path.join(inputs_dir(package), f"pip-report-{step}.json"))
-
-
-@dataclass(frozen=True)
-class CPythonRecord:
-    """The CPython a package carries: what it is, where it came from, how it was built."""
-
-    version: str
-    origin: str
-    source_sha256: str
-    source_is_directory: bool
-    debian_source_version: str | None
-    optimize: str
-    configure_args: tuple[str, ...]
 
 
 def record_cpython(package: str, origin: str, source_sha256: str, source_is_directory: bool, source_path: str,
