@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 from debian import deb822
 
-from .control import SourceControl
-from .errors import PyrpathError
-from .prefixes import suggestion, system_directory
+from dh_pyrpath.contract.control import SourceControl
+from dh_pyrpath.errors import PyrpathError
+from dh_pyrpath.prefixes import suggestion, system_directory
 
 FIELDS = (
     "Python-Source",

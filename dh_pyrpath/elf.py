@@ -9,7 +9,7 @@ import subprocess
 from dataclasses import dataclass
 from typing import Callable
 
-from .errors import PyrpathError
+from dh_pyrpath.errors import PyrpathError
 
 ELF_MAGIC = b"\x7fELF"
 # readelf -d lines: " 0x...01 (NEEDED)   Shared library: [libc.so.6]"

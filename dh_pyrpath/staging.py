@@ -15,7 +15,7 @@ import json
 import os
 from dataclasses import asdict, dataclass
 
-from .errors import PyrpathError
+from dh_pyrpath.errors import PyrpathError
 
 
 # dh-pyrpath's scratch space (dh_clean removes debian/.debhelper).
@@ -25,6 +25,11 @@ STATE_ROOT = os.path.join("debian", ".debhelper", "pyrpath")
 def state_dir(package: str) -> str:
     """Scratch space for one package."""
     return os.path.join(STATE_ROOT, package)
+
+
+def sbom_inputs_dir(package: str) -> str:
+    """Where the build steps leave what dh_pyrpath_sbom reads (versions, digests, pip reports)."""
+    return os.path.join(state_dir(package), "sbom")
 
 
 def stage_dir(package: str) -> str:

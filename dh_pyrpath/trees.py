@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import subprocess
 
-from .errors import PyrpathError
+from dh_pyrpath.errors import PyrpathError
 
 # What never leaves the stage: bytecode is compiled for the final tree (or at install time).
 BYTECODE = ("__pycache__", "*.pyc", "*.pyo")

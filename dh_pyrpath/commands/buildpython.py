@@ -6,18 +6,18 @@ import os
 import subprocess
 import time
 
-from ..buildflags import key_flags
-from ..cache import cache_key, cache_root, downloads_dir, entry_record, obtain
-from ..cli import run
-from ..config import PackageConfig, load_configs
-from ..cpython import (BuildRequest, check_staged, compile_and_install, interpreter, is_static_interpreter,
+from dh_pyrpath.config import PackageConfig, load_configs
+from dh_pyrpath.contract.command import run
+from dh_pyrpath.contract.invocation import Invocation
+from dh_pyrpath.cpython.build import (BuildRequest, check_staged, compile_and_install, interpreter, is_static_interpreter,
                        scrub_build_paths)
-from ..debhelper import Invocation
-from ..relocate import BUILD_PREFIX, relocate
-from ..sbominputs import record_cpython
-from ..source import PythonSource, read_version, resolve_source, unpack, vendored_source
-from ..staging import StagedTree, stage_dir, state_dir
-from ..trees import remove_tree
+from dh_pyrpath.cpython.cache.entries import cache_key, cache_root, downloads_dir, entry_record, obtain
+from dh_pyrpath.cpython.flags import key_flags
+from dh_pyrpath.cpython.relocate import BUILD_PREFIX, relocate
+from dh_pyrpath.cpython.source import PythonSource, read_version, resolve_source, unpack, vendored_source
+from dh_pyrpath.sbom.inputs import record_cpython
+from dh_pyrpath.staging import StagedTree, stage_dir, state_dir
+from dh_pyrpath.trees import remove_tree
 
 COMMAND = "dh_pyrpath_buildpython"
 SUMMARY = ("Build CPython for each package's prefix (or reuse a cached build) and stage it in "

@@ -4,25 +4,25 @@ from __future__ import annotations
 
 import os
 
-from ..audit import static_audit
-from ..bytecode import compile_tree, remove_bytecode
-from ..cli import run
-from ..config import PackageConfig, load_configs
-from ..debhelper import Invocation
-from ..errors import PyrpathError
-from ..filetimes import set_times, source_date_epoch
-from ..findings import Layout
-from ..links import check_links, create_links
-from ..lintian import write_overrides
-from ..maintscript import add_snippet, clean_snippet, compile_snippet, purge_prefix_snippet
-from ..prebuilt import prebuilt_elf_files, record, set_aside
-from ..project import drop_local_direct_urls
-from ..records import refresh_records
-from ..relocate import relocate
-from ..shebang import rewrite_tree
-from ..slim import slim
-from ..staging import StagedTree, load_staged, state_dir
-from ..trees import BYTECODE, copy_tree, remove_tree
+from dh_pyrpath.audit.checks import static_audit
+from dh_pyrpath.audit.findings import Layout
+from dh_pyrpath.config import PackageConfig, load_configs
+from dh_pyrpath.contract.command import run
+from dh_pyrpath.contract.invocation import Invocation
+from dh_pyrpath.cpython.relocate import relocate
+from dh_pyrpath.dpkg.links import check_links, create_links
+from dh_pyrpath.dpkg.lintian import write_overrides
+from dh_pyrpath.dpkg.maintscripts import add_snippet, clean_snippet, compile_snippet, purge_prefix_snippet
+from dh_pyrpath.dpkg.prebuilt_binaries import prebuilt_elf_files, record, set_aside
+from dh_pyrpath.errors import PyrpathError
+from dh_pyrpath.project.wheel import drop_local_direct_urls
+from dh_pyrpath.staging import StagedTree, load_staged, state_dir
+from dh_pyrpath.tree.bytecode import compile_tree, remove_bytecode
+from dh_pyrpath.tree.filetimes import set_times, source_date_epoch
+from dh_pyrpath.tree.records import refresh_records
+from dh_pyrpath.tree.shebang import rewrite_tree
+from dh_pyrpath.tree.slim import slim
+from dh_pyrpath.trees import BYTECODE, copy_tree, remove_tree
 
 COMMAND = "dh_pyrpath_install"
 SUMMARY = "Put the staged tree into debian/<pkg> and make it final (prefix, shebangs, bytecode, links)."

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import os
 
-from ..cli import run
-from ..config import PackageConfig, load_configs
-from ..debhelper import Invocation
-from ..pip import install_requirements
-from ..project import build_wheel, install_wheel
-from ..requirements import unpinned, validate_requirement_files
-from ..staging import StagedTree, load_staged, state_dir
+from dh_pyrpath.config import PackageConfig, load_configs
+from dh_pyrpath.contract.command import run
+from dh_pyrpath.contract.invocation import Invocation
+from dh_pyrpath.deps.pip import install_requirements
+from dh_pyrpath.deps.requirements import unpinned, validate_requirement_files
+from dh_pyrpath.project.wheel import build_wheel, install_wheel
+from dh_pyrpath.staging import StagedTree, load_staged, state_dir
 
 COMMAND = "dh_pyrpath_pipinstall"
 SUMMARY = "pip-install each package's pinned requirements, then its project's wheel, with its staged interpreter."

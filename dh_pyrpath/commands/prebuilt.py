@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 
-from ..cli import run
-from ..config import handled_packages
-from ..debhelper import Invocation
-from ..prebuilt import add_to_substvar, put_back, recorded, shlibs_depends
-from ..staging import state_dir
+from dh_pyrpath.config import handled_packages
+from dh_pyrpath.contract.command import run
+from dh_pyrpath.contract.invocation import Invocation
+from dh_pyrpath.dpkg.prebuilt_binaries import add_to_substvar, put_back, recorded, shlibs_depends
+from dh_pyrpath.staging import state_dir
 
 COMMAND = "dh_pyrpath_prebuilt"
 SUMMARY = ("Put the binaries of prebuilt wheels back once dh_dwz, dh_strip and dh_shlibdeps have run, "

@@ -8,13 +8,13 @@ import re
 import sys
 import time
 
-from ..audit import audit
-from ..cache import cache_root
-from ..cacheadmin import entries, prune, usage, verify
-from ..cli import guarded
-from ..errors import PyrpathError
-from ..inventory import find, find_python, inventory, problem_lines, python_specifier, report_lines, requirement
-from ..vendor import vendor
+from dh_pyrpath.audit.checks import audit
+from dh_pyrpath.contract.command import guarded
+from dh_pyrpath.cpython.cache.admin import entries, prune, usage, verify
+from dh_pyrpath.cpython.cache.entries import cache_root
+from dh_pyrpath.errors import PyrpathError
+from dh_pyrpath.sbom.inventory import find, find_python, inventory, problem_lines, python_specifier, report_lines, requirement
+from dh_pyrpath.vendor.origs import vendor
 
 COMMAND = "pyrpath"
 EXIT_FINDINGS = 1  # pyrpath audit or inventory found something, cache verify a damaged entry; errors exit 255

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 
-from ..cli import run
-from ..config import load_configs
-from ..debhelper import Invocation
-from ..sbomcollect import collect
-from ..sbominputs import load_cpython, pip_installs
-from ..sbomwrite import sbom_path, write_sbom
-from ..staging import load_staged
+from dh_pyrpath.config import load_configs
+from dh_pyrpath.contract.command import run
+from dh_pyrpath.contract.invocation import Invocation
+from dh_pyrpath.sbom.collect import collect
+from dh_pyrpath.sbom.inputs import load_cpython, pip_installs
+from dh_pyrpath.sbom.write import sbom_path, write_sbom
+from dh_pyrpath.staging import load_staged
 
 COMMAND = "dh_pyrpath_sbom"
 SUMMARY = ("Write /usr/share/doc/<pkg>/sbom.cdx.json: the CPython, Python distributions, bundled libraries "

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from ..cli import run
-from ..config import PackageConfig, load_configs
-from ..control import active_profiles
-from ..debhelper import Invocation
-from ..requirements import validate_requirement_files
-from ..staging import load_staged
-from ..testrun import clean_up, install_test_requirements, prepare, run_tests
+from dh_pyrpath.config import PackageConfig, load_configs
+from dh_pyrpath.contract.command import run
+from dh_pyrpath.contract.control import active_profiles
+from dh_pyrpath.contract.invocation import Invocation
+from dh_pyrpath.deps.requirements import validate_requirement_files
+from dh_pyrpath.project.testrun import clean_up, install_test_requirements, prepare, run_tests
+from dh_pyrpath.staging import load_staged
 
 COMMAND = "dh_pyrpath_test"
 SUMMARY = "run each package's Test-Command with its staged interpreter, test requirements in a throwaway copy."

@@ -16,7 +16,7 @@ import time
 from debs import ROOT
 
 sys.path.insert(0, ROOT)
-from dh_pyrpath.aptsource import system_debian_mirrors  # noqa: E402
+from dh_pyrpath.cpython.apt import system_debian_mirrors  # noqa: E402
 
 MAX_AGE = 7 * 24 * 3600
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from chroot import tool_deb
-from dh_pyrpath.prebuilt import prebuilt_elf_files
+from dh_pyrpath.dpkg.prebuilt_binaries import prebuilt_elf_files
 from debs import EXAMPLES, build_env, build_example, dpkg, dpkg_install, dpkg_purge, free_port, http_get, running
 
 pytestmark = pytest.mark.slow

@@ -10,7 +10,7 @@ import pytest
 
 import debs
 from debs import dpkg_install, dpkg_purge, free_port, http_get, running
-from dh_pyrpath.buildpath import files_containing
+from dh_pyrpath.audit.buildpath import files_containing
 
 pytestmark = pytest.mark.slow
 

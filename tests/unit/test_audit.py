@@ -10,13 +10,13 @@ import sys
 
 import pytest
 
-from dh_pyrpath.audit import audit, check_script, find_prefixes, script_interpreter, static_audit
-from dh_pyrpath.auditprobe import probe_findings
-from dh_pyrpath.findings import Layout
+from dh_pyrpath.audit.checks import audit, check_script, find_prefixes, script_interpreter, static_audit
+from dh_pyrpath.audit.findings import Layout
+from dh_pyrpath.audit.probe import probe_findings
 from dh_pyrpath.commands.install import refuse_leaks
 from dh_pyrpath.elf import expand_origin, is_system_dir, parse_dynamic, read_dynamic
 from dh_pyrpath.errors import PyrpathError
-from dh_pyrpath.sbom import CPython, Sbom, Subject, document, dumps
+from dh_pyrpath.sbom.model import CPython, Sbom, Subject, document, dumps
 from dh_pyrpath.staging import StagedTree
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from dh_pyrpath.cache import (cache_key, cache_root, damage, entry_dir, entry_record, lookup, new_entry, obtain,
+from dh_pyrpath.contract.invocation import BuildOptions
+from dh_pyrpath.cpython.build import BuildRequest
+from dh_pyrpath.cpython.cache.admin import DAY, entries, prune, usage, verify
+from dh_pyrpath.cpython.cache.entries import (cache_key, cache_root, damage, entry_dir, entry_record, lookup, new_entry, obtain,
                               temporaries)
-from dh_pyrpath.cacheadmin import DAY, entries, prune, usage, verify
-from dh_pyrpath.cachelock import key_lock
-from dh_pyrpath.cpython import BuildRequest
-from dh_pyrpath.debhelper import BuildOptions
+from dh_pyrpath.cpython.cache.lock import key_lock
 from test_catalogue import fake_buildable_cpython
 from test_errors import BIN
 

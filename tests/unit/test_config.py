@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dh_pyrpath.config import handled_packages, load_config
-from dh_pyrpath.control import read_control
+from dh_pyrpath.contract.control import read_control
 from dh_pyrpath.errors import PyrpathError
 
 

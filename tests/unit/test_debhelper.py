@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from dh_pyrpath.debhelper import BuildOptions, parse_invocation, record_in_log
+from dh_pyrpath.contract.invocation import BuildOptions, parse_invocation, record_in_log
 from dh_pyrpath.errors import PyrpathError
 
 CMD = "dh_pyrpath_install"

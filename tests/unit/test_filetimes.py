@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from dh_pyrpath.filetimes import set_times, source_date_epoch
+from dh_pyrpath.tree.filetimes import set_times, source_date_epoch
 
 
 def test_every_entry_gets_the_date(tmp_path):

@@ -8,12 +8,12 @@ import subprocess
 
 import pytest
 
-from dh_pyrpath.distinfo import installed_distributions
+from dh_pyrpath.audit.findings import Layout
+from dh_pyrpath.audit.sbom import sbom_findings
 from dh_pyrpath.errors import PyrpathError
-from dh_pyrpath.findings import Layout
-from dh_pyrpath.inventory import examine, find, find_python, python_specifier, report_lines, requirement
-from dh_pyrpath.sbom import CPython, Distribution, Library, Sbom, Subject, document, dumps
-from dh_pyrpath.sbomaudit import sbom_findings
+from dh_pyrpath.sbom.distinfo import installed_distributions
+from dh_pyrpath.sbom.inventory import examine, find, find_python, python_specifier, report_lines, requirement
+from dh_pyrpath.sbom.model import CPython, Distribution, Library, Sbom, Subject, document, dumps
 
 SBOM = "/usr/share/doc/{}/sbom.cdx.json"
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 
-from dh_pyrpath.debhelper import parse_invocation
-from dh_pyrpath.lintian import write_overrides
+from dh_pyrpath.contract.invocation import parse_invocation
+from dh_pyrpath.dpkg.lintian import write_overrides
 from dh_pyrpath.staging import StagedTree
 
 TREE = StagedTree("svc-arch", "debian/svc-arch", "/opt/svc-arch", "3.11.2", ())

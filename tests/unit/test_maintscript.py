@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from dh_pyrpath.maintscript import add_snippet, clean_snippet, compile_snippet, purge_prefix_snippet
+from dh_pyrpath.audit.scripts import check_script, removed_trees
+from dh_pyrpath.dpkg.maintscripts import add_snippet, clean_snippet, compile_snippet, purge_prefix_snippet
+from dh_pyrpath.dpkg.pycache import PROGRAM
 from dh_pyrpath.prefixes import suggestion, system_directory
-from dh_pyrpath.pycache import PROGRAM
-from dh_pyrpath.scriptaudit import check_script, removed_trees
 
 REFUSED = ["/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib64", "/libx32", "/media", "/mnt", "/opt",
            "/proc", "/root", "/run", "/sbin", "/srv", "/sys", "/tmp", "/var", "/usr", "/usr/lib/svc", "/usr/local",

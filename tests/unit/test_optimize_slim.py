@@ -8,11 +8,11 @@ import re
 import pytest
 
 from dh_pyrpath.config import DEFAULT_SLIM, load_config
-from dh_pyrpath.control import read_control
-from dh_pyrpath.cpython import BuildRequest, effective_optimize
-from dh_pyrpath.debhelper import BuildOptions
+from dh_pyrpath.contract.control import read_control
+from dh_pyrpath.contract.invocation import BuildOptions
+from dh_pyrpath.cpython.build import BuildRequest, effective_optimize
 from dh_pyrpath.errors import PyrpathError
-from dh_pyrpath.slim import slim
+from dh_pyrpath.tree.slim import slim
 
 
 @pytest.mark.parametrize("wanted,options,level", [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from dh_pyrpath.prebuilt import add_to_substvar, is_prebuilt, prebuilt_elf_files, put_back, record, set_aside
+from dh_pyrpath.dpkg.prebuilt_binaries import add_to_substvar, is_prebuilt, prebuilt_elf_files, put_back, record, set_aside
 
 ELF = b"\x7fELF\2\1\1" + b"\0" * 57
 

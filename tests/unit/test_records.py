@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-from dh_pyrpath.records import record_hash, refresh_records
+from dh_pyrpath.tree.records import record_hash, refresh_records
 
 
 def test_rewritten_script_gets_its_new_hash(tmp_path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 
-from dh_pyrpath.relocate import BUILD_PREFIX, relocate
+from dh_pyrpath.cpython.relocate import BUILD_PREFIX, relocate
 
 
 def test_text_files_are_rewritten_binary_ones_left_alone(tmp_path):

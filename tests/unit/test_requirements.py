@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from dh_pyrpath.deps.requirements import unpinned, validate_requirement_files
 from dh_pyrpath.errors import PyrpathError
-from dh_pyrpath.requirements import unpinned, validate_requirement_files
 
 
 def test_pins_hashes_continuations_and_includes(source_tree):

@@ -10,13 +10,14 @@ import subprocess
 import pytest
 
 from cdxschema import schema_errors
-from dh_pyrpath.sbom import (CPython, DebianDependency, Distribution, Library, Sbom, Subject, document, dumps,
+from dh_pyrpath.contract.invocation import BuildOptions
+from dh_pyrpath.cpython.build import BuildRequest
+from dh_pyrpath.cpython.relocate import BUILD_PREFIX
+from dh_pyrpath.deps.pip import pip_report
+from dh_pyrpath.sbom.collect import debian_dependencies, license_names
+from dh_pyrpath.sbom.inputs import archive_sha256, load_cpython, pip_installs, record_cpython
+from dh_pyrpath.sbom.model import (CPython, DebianDependency, Distribution, Library, Sbom, Subject, document, dumps,
                              made_by_us, parse)
-from dh_pyrpath.sbomcollect import debian_dependencies, license_names
-from dh_pyrpath.cpython import BuildRequest
-from dh_pyrpath.debhelper import BuildOptions
-from dh_pyrpath.relocate import BUILD_PREFIX
-from dh_pyrpath.sbominputs import archive_sha256, load_cpython, pip_installs, pip_report, record_cpython
 
 PREFIX = "/opt/svc"
 SITE = f"{PREFIX}/lib/python3.11/site-packages"

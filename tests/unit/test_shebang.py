@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from dh_pyrpath.shebang import rewrite_script, rewrite_tree
+from dh_pyrpath.tree.shebang import rewrite_script, rewrite_tree
 
 STAGED = "/build/src/debian/svc/opt/svc"
 PREFIX = "/opt/svc"

@@ -10,10 +10,10 @@ import zipfile
 
 import pytest
 
-from dh_pyrpath.components import deterministic_tarball, publish, read_source_version, unpack_component
+from dh_pyrpath.deps.requirements import validate_requirement_files
 from dh_pyrpath.errors import PyrpathError
-from dh_pyrpath.wheelhouse import Target, build_requires, check_complete, sdist_pyproject
-from dh_pyrpath.requirements import validate_requirement_files
+from dh_pyrpath.vendor.components import deterministic_tarball, publish, read_source_version, unpack_component
+from dh_pyrpath.vendor.wheelhouse import Target, build_requires, check_complete, sdist_pyproject
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -168,7 +168,7 @@ def test_vendor_help():
 
 def test_private_apt_directories_are_absolute(tmp_path, monkeypatch):
     """Without a cache the download directory is relative to the source tree; apt must get it absolute."""
-    from dh_pyrpath import aptsource
+    from dh_pyrpath.cpython import apt as aptsource
     seen = []
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(aptsource, "system_debian_mirrors", lambda: [("http://deb.debian.org/debian", aptsource.KEYRING)])

@@ -1,0 +1,1 @@
+"""pyrpath audit: the isolation invariants checked on a built tree or an installed prefix."""

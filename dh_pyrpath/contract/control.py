@@ -1,0 +1,145 @@
+"""Read debian/control: binary packages, what this build acts on, compat."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from dataclasses import dataclass
+from functools import lru_cache
+
+from debian import deb822
+from debian._arch_table import DpkgArchTable
+
+from dh_pyrpath.errors import PyrpathError
+
+CONTROL = "debian/control"
+
+
+@dataclass(frozen=True)
+class BinaryPackage:
+    name: str
+    architecture: str
+    build_profiles: str = ""
+    package_type: str = "deb"
+
+    @property
+    def is_arch_all(self) -> bool:
+        return self.architecture.split() == ["all"]
+
+
+@dataclass(frozen=True)
+class SourceControl:
+    source: str
+    packages: tuple[BinaryPackage, ...]
+    compat: int
+
+    @property
+    def main_package(self) -> str:
+        """The package that owns the unprefixed debian/<file> (debhelper's rule)."""
+        return self.packages[0].name
+
+    def names(self) -> list[str]:
+        return [p.name for p in self.packages]
+
+
+def read_control(path: str = CONTROL) -> SourceControl:
+    """Parse debian/control into its source name, binary packages and compat."""
+    try:
+        with open(path, encoding="utf-8") as fd:
+            paragraphs = list(deb822.Deb822.iter_paragraphs(fd))
+    except OSError as exc:
+        raise PyrpathError(f"{path}: cannot read ({exc.strerror}); run this from the top of a source package") from None
+    if not paragraphs or "Source" not in paragraphs[0]:
+        raise PyrpathError(f"{path}: no Source paragraph; is this a debian/control file?")
+    source, binaries = paragraphs[0], paragraphs[1:]
+    packages = tuple(
+        BinaryPackage(
+            name=p["Package"].strip(),
+            architecture=p.get("Architecture", "any").strip(),
+            build_profiles=p.get("Build-Profiles", "").strip(),
+            package_type=p.get("Package-Type", p.get("XC-Package-Type", "deb")).strip(),
+        )
+        for p in binaries
+        if "Package" in p
+    )
+    if not packages:
+        raise PyrpathError(f"{path}: no binary package paragraph")
+    return SourceControl(source["Source"].strip(), packages, compat_level(source))
+
+
+def compat_level(source: deb822.Deb822, compat_file: str = "debian/compat") -> int:
+    """The debhelper compat level, from debhelper-compat (= N) or debian/compat."""
+    for field in ("Build-Depends", "Build-Depends-Arch", "Build-Depends-Indep"):
+        match = re.search(r"debhelper-compat\s*\(\s*=\s*(\d+)\s*\)", source.get(field, ""))
+        if match:
+            return int(match.group(1))
+    try:
+        with open(compat_file, encoding="utf-8") as fd:
+            return int(fd.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        raise PyrpathError(
+            f"{CONTROL}: no debhelper compat level; add 'debhelper-compat (= 13)' to Build-Depends"
+        ) from None
+
+
+@lru_cache(maxsize=None)
+def host_arch() -> str:
+    """DEB_HOST_ARCH, from the environment (as dpkg-buildpackage exports it) or dpkg."""
+    arch = os.environ.get("DEB_HOST_ARCH")
+    if arch:
+        return arch
+    try:
+        return subprocess.run(
+            ["dpkg-architecture", "-qDEB_HOST_ARCH"], check=True, capture_output=True, text=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        raise PyrpathError("dpkg-architecture failed; install dpkg-dev") from None
+
+
+@lru_cache(maxsize=1)
+def _arch_table() -> DpkgArchTable:
+    return DpkgArchTable.load_arch_table()
+
+
+def builds_on_host(package: BinaryPackage, arch: str) -> bool:
+    """True when the package's Architecture field admits the host architecture."""
+    wanted = package.architecture.split()
+    if wanted == ["all"]:
+        return True
+    table = _arch_table()
+    return any(w != "all" and table.matches_architecture(arch, w) for w in wanted)
+
+
+def active_profiles() -> set[str]:
+    return set(os.environ.get("DEB_BUILD_PROFILES", "").split())
+
+
+def enabled_by_profiles(package: BinaryPackage, profiles: set[str]) -> bool:
+    """Evaluate a Build-Profiles formula: any <...> group whose terms all hold."""
+    if not package.build_profiles:
+        return True
+    parsed = deb822.PkgRelation.parse_relations(f"dummy {package.build_profiles}")
+    groups = parsed[0][0].get("restrictions") or []
+    if not groups:
+        raise PyrpathError(
+            f"{CONTROL}: {package.name}: Build-Profiles: cannot parse {package.build_profiles!r}"
+        )
+    return any(all((term.profile in profiles) == term.enabled for term in group) for group in groups)
+
+
+def buildable_packages(control: SourceControl, kind: str = "both") -> list[str]:
+    """Packages of one kind ('arch', 'indep', 'both') this build produces, like getpackages()."""
+    arch, profiles = host_arch(), active_profiles()
+    selected = []
+    for package in control.packages:
+        if package.package_type == "udeb" and "noudeb" in profiles:
+            continue
+        if not enabled_by_profiles(package, profiles):
+            continue
+        if package.is_arch_all:
+            if kind in ("indep", "both"):
+                selected.append(package.name)
+        elif kind in ("arch", "both") and builds_on_host(package, arch):
+            selected.append(package.name)
+    return selected

@@ -1,0 +1,1 @@
+"""pyrpath vendor: the orig tarballs that make a source package build offline."""
