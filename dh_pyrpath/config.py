@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import shlex
@@ -27,6 +28,7 @@ FIELDS = (
     "Bytecode",
     "Test-Command",
     "Test-Requirements",
+    "Runtime",
 )
 OPTIMIZE_LEVELS = ("none", "lto", "pgo", "pgo+lto")
 # What Slim can drop from the private tree; DEFAULT_SLIM when the field is not given.
@@ -64,6 +66,8 @@ class PackageConfig:
     bytecode: str = DEFAULT_BYTECODE
     test_command: str | None = None
     test_requirements: tuple[str, ...] = ()
+    # Runtime: debian:python3.X (= V): this package is a runtime package (dh_pyrpath/runtime/); its origin.
+    runtime: str | None = None
 
     def error(self, field: str | None, message: str) -> PyrpathError:
         """An error naming this configuration file and field."""
@@ -148,6 +152,9 @@ def load_config(package: str, control: SourceControl, overrides: dict[str, str] 
         raise PyrpathError(
             f"{path}: {package} is Architecture: all but will carry a compiled CPython; make it Architecture: any"
         )
+    runtime = _runtime(path, fields)
+    if runtime:
+        fields["Install-Project"] = "no"
     config = PackageConfig(
         package=package,
         path=path,
@@ -164,14 +171,48 @@ def load_config(package: str, control: SourceControl, overrides: dict[str, str] 
         bytecode=_bytecode(path, fields.get("Bytecode") or DEFAULT_BYTECODE),
         test_command=fields.get("Test-Command") or None,
         test_requirements=_test_requirements(path, fields.get("Test-Requirements", "")),
+        runtime=runtime,
     )
+    if runtime:
+        config = dataclasses.replace(config, python_source=".", requirements=(), wheelhouse=None)
     if config.test_requirements and not config.test_command:
         raise config.error("Test-Requirements", "given without Test-Command; add the command that runs the tests")
     if config.python_source.startswith("https://") and not config.python_source_sha256:
         raise config.error("Python-Source", "an https URL needs Python-Source-Sha256 (the tarball's sha256)")
     if config.python_source.startswith("http://"):
         raise config.error("Python-Source", "plain http is not accepted; use an https URL with Python-Source-Sha256")
+    if config.python_source.startswith("runtime:") and not _RUNTIME_NAME.match(config.python_source[8:]):
+        raise config.error("Python-Source", f"{config.python_source!r} does not name a runtime package; "
+                                            "write runtime:<package>, e.g. runtime:pyrpath-cpython3.11")
     return config
+
+
+# Runtime: debian:python3.X (= <Debian version of that source>), as pyrpath runtime init writes it.
+_RUNTIME = re.compile(r"^debian:(python3\.\d+)\s*\(=\s*([0-9][A-Za-z0-9.+~:-]*)\s*\)$")
+_RUNTIME_NAME = re.compile(r"^[a-z0-9][a-z0-9.+-]+$")
+
+
+def _runtime(path: str, fields: dict[str, str]) -> str | None:
+    """The Runtime field, checked; a runtime package builds the source tree it is in, nothing else."""
+    value = " ".join(fields.get("Runtime", "").split())
+    if not value:
+        return None
+    if not _RUNTIME.match(value):
+        raise PyrpathError(f"{path}: Runtime: {value!r} is not of the form debian:python3.X (= VERSION); "
+                           "pyrpath runtime init writes it, e.g. debian:python3.11 (= 3.11.2-6+deb12u6)")
+    for field in ("Python-Source", "Python-Source-Sha256", "Prefix", "Requirements", "Wheelhouse", "Install-Project", "Links",
+                  "Test-Command", "Test-Requirements"):
+        if fields.get(field):
+            raise PyrpathError(f"{path}: {field}: a runtime package (Runtime: set) builds the CPython source tree "
+                               "it is in and installs nothing into it; remove the field")
+    return value
+
+
+def runtime_origin(value: str) -> tuple[str, str]:
+    """(Debian source package, its version) of a Runtime field value."""
+    match = _RUNTIME.match(value)
+    assert match
+    return match.group(1), match.group(2)
 
 
 def _sha256(path: str, value: str | None) -> str | None:
