@@ -15,7 +15,15 @@ from dh_pyrpath.cpython.cache.entries import cache_key, cache_root, downloads_di
 from dh_pyrpath.cpython.flags import key_flags
 from dh_pyrpath.cpython.relocate import BUILD_PREFIX, relocate
 from dh_pyrpath.cpython.source import PythonSource, read_version, resolve_source, unpack, vendored_source
-from dh_pyrpath.sbom.inputs import record_cpython
+from dh_pyrpath.contract.control import host_arch
+from dh_pyrpath.cpython import apt
+from dh_pyrpath.cpython.compiledeps import compile_needs, missing_packages
+from dh_pyrpath.cpython.runtime import InstalledRuntime, find_runtime, parse_runtime, verify
+from dh_pyrpath.config import runtime_origin
+from dh_pyrpath.dpkg import builtusing
+from dh_pyrpath.runtime import package as runtime_package
+from dh_pyrpath.sbom.inputs import load_cpython, record_cpython, save_cpython
+from dh_pyrpath.sbom.model import CPythonRecord
 from dh_pyrpath.staging import StagedTree, stage_dir, state_dir
 from dh_pyrpath.trees import remove_tree
 
@@ -27,6 +35,9 @@ SUMMARY = ("Build CPython for each package's prefix (or reuse a cached build) an
 def build_tree(invocation: Invocation, config: PackageConfig, source: PythonSource,
                request: BuildRequest, work: str, log: str) -> None:
     """Unpack, compile and install into work/tree; check it before anyone uses it."""
+    needs = compile_needs(missing_packages())
+    if needs:
+        raise config.error("Python-Source", needs)
     started = time.monotonic()
     src = unpack(config, source, os.path.join(work, "src"))
     tree = os.path.join(work, "tree")
@@ -86,6 +97,32 @@ def stage(invocation: Invocation, tree: str, destdir: str, prefix: str) -> None:
     relocate(staged, staged)
 
 
+def stage_runtime(invocation: Invocation, config: PackageConfig, destdir: str) -> InstalledRuntime:
+    """Python-Source: runtime:<name>: the installed runtime's tree, verified, copied and relocated; no compile."""
+    name = parse_runtime(config.python_source)
+    assert name
+    runtime = find_runtime(name, f"{config.path}: Python-Source", host_arch())
+    verify(runtime)
+    stage(invocation, runtime.tree, destdir, config.prefix)
+    invocation.progress(f"using runtime {name} {runtime.source_version} (CPython {runtime.version}), "
+                        f"relocated to {config.prefix}")
+    built = runtime.record["runtime"]
+    args = tuple(a.replace(BUILD_PREFIX, config.prefix) for a in built["configure_args"])
+    save_cpython(config.package, CPythonRecord(
+        runtime.version, f"{built['origin']} via runtime:{name} {runtime.source_version}", runtime.record["source_sha256"],
+        True, built.get("debian_source_version"), built["optimize"], args))
+    builtusing.record(config.package, runtime.static_built_using)
+    return runtime
+
+
+def compiled_built_using(package: str) -> str | None:
+    """python3.X (= <Debian version>) when the package compiled debian:python3.X and apt said which version."""
+    record = load_cpython(package, COMMAND)
+    source = apt.parse_spec(record.origin.split(" ", 1)[0])
+    return builtusing.relation(source, record.debian_source_version) if source and record.debian_source_version \
+        else None
+
+
 def buildpython(invocation: Invocation) -> None:
     for config in load_configs(invocation.packages, invocation.control, invocation.overrides):
         package = config.package
@@ -97,9 +134,19 @@ def buildpython(invocation: Invocation) -> None:
         log = os.path.join(state_dir(package), "cpython-build.log")
         if os.path.exists(log):
             os.unlink(log)
-        tree, build_dir, version = obtain_tree(invocation, config, log)
-        stage(invocation, tree, destdir, config.prefix)
-        staged = StagedTree(package, destdir, config.prefix, version, (build_dir,))
+        if config.runtime:  # a runtime package: build the tree it ships (dh_pyrpath/runtime/package.py)
+            runtime_package.build(invocation, config, log)
+            builtusing.record(package, builtusing.relation(*runtime_origin(config.runtime)))
+            continue
+        if parse_runtime(config.python_source):
+            runtime = stage_runtime(invocation, config, destdir)
+            version, build_dirs = runtime.version, ()
+        else:
+            tree, build_dir, version = obtain_tree(invocation, config, log)
+            stage(invocation, tree, destdir, config.prefix)
+            builtusing.record(package, compiled_built_using(package))
+            build_dirs = (build_dir,)
+        staged = StagedTree(package, destdir, config.prefix, version, build_dirs)
         check_staged(staged.python, staged.root, is_static_interpreter(tuple(map(int, version.split(".")))))
         staged.save()
 

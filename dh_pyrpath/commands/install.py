@@ -10,12 +10,14 @@ from dh_pyrpath.config import PackageConfig, load_configs
 from dh_pyrpath.contract.command import run
 from dh_pyrpath.contract.invocation import Invocation
 from dh_pyrpath.cpython.relocate import relocate
+from dh_pyrpath.dpkg import builtusing
 from dh_pyrpath.dpkg.links import check_links, create_links
 from dh_pyrpath.dpkg.lintian import write_overrides
 from dh_pyrpath.dpkg.maintscripts import add_snippet, clean_snippet, compile_snippet, purge_prefix_snippet
 from dh_pyrpath.dpkg.prebuilt_binaries import prebuilt_elf_files, record, set_aside
 from dh_pyrpath.errors import PyrpathError
 from dh_pyrpath.project.wheel import drop_local_direct_urls
+from dh_pyrpath.runtime import package as runtime_package
 from dh_pyrpath.staging import StagedTree, load_staged, state_dir
 from dh_pyrpath.tree.bytecode import compile_tree, remove_bytecode
 from dh_pyrpath.tree.filetimes import set_times, source_date_epoch
@@ -92,10 +94,16 @@ def refuse_leaks(tree: StagedTree) -> None:
 
 
 def install(invocation: Invocation) -> None:
-    for config in load_configs(invocation.packages, invocation.control, invocation.overrides):
+    configs = load_configs(invocation.packages, invocation.control, invocation.overrides)
+    for config in configs:
         package = config.package
         if invocation.no_act:
             invocation.progress(f"would finish {config.prefix} in {invocation.tmpdir(package)}")
+            continue
+        if config.runtime:
+            target = runtime_package.place(invocation, config, invocation.tmpdir(package), COMMAND)
+            invocation.progress(f"{package}: runtime tree, manifest and record in {target}")
+            builtusing.apply(package)
             continue
         stage = load_staged(package, COMMAND)
         check_links(stage, config)
@@ -105,6 +113,12 @@ def install(invocation: Invocation) -> None:
         except BaseException:
             remove_tree(tree.root)  # nothing half-finished stays in the package build tree
             raise
+        builtusing.apply(package)
+    if not invocation.no_act:
+        # dh_gencontrol is given -DStatic-Built-Using=${pyrpath:Static-Built-Using} for every package: define it
+        # (empty) for the packages dh-pyrpath does not handle, or dpkg-gencontrol warns that it is undefined.
+        for package in sorted(set(invocation.packages) - {c.package for c in configs}):
+            builtusing.set_substvar(f"debian/{package}.substvars", builtusing.SUBSTVAR, "")
 
 
 def finish(invocation: Invocation, tree: StagedTree, config: PackageConfig, relocated: list[str]) -> None:

@@ -38,6 +38,8 @@ def install_project(invocation: Invocation, tree: StagedTree, config: PackageCon
 
 def pipinstall(invocation: Invocation) -> None:
     for config in load_configs(invocation.packages, invocation.control, invocation.overrides):
+        if config.runtime:
+            continue  # a runtime package ships CPython as built, nothing installed into it
         pins = validate_requirement_files(config.requirements)
         for pin in unpinned(pins):
             invocation.warn(f"{pin.where}: {pin.name}{pin.specifier} is not pinned to one version (==)")

@@ -13,6 +13,7 @@ from dh_pyrpath.contract.command import guarded
 from dh_pyrpath.cpython.cache.admin import entries, prune, usage, verify
 from dh_pyrpath.cpython.cache.entries import cache_root
 from dh_pyrpath.errors import PyrpathError
+from dh_pyrpath.runtime.init import DEFAULT_OPTIMIZE, Request, init
 from dh_pyrpath.sbom.inventory import find, find_python, inventory, problem_lines, python_specifier, report_lines, requirement
 from dh_pyrpath.vendor.origs import vendor
 
@@ -27,6 +28,41 @@ def run_vendor(args: argparse.Namespace) -> None:
 
     for written in vendor(progress):
         print(written.line())
+
+
+def run_runtime_init(args: argparse.Namespace) -> None:
+    def progress(message: str) -> None:
+        print(f"{COMMAND} runtime init: {message}", flush=True)
+
+    written = init(Request(args.directory, args.python, args.optimize, args.name, args.version, args.maintainer,
+                           args.distribution), progress)
+    print(f"{written.orig}\n{written.directory}/  {written.name} {written.version}: build it with "
+          f"(cd {written.directory} && dpkg-buildpackage) or sbuild, publish it, and Build-Depend on {written.name}")
+
+
+def runtime_parser(actions: argparse._SubParsersAction) -> None:
+    runtime = actions.add_parser(
+        "runtime", help="make the source package of a runtime package (CPython built once per site)",
+        description="Runtime packages: CPython built once, published in the site's apt repository, copied by "
+                    "the services whose Python-Source is runtime:<name>.")
+    what = runtime.add_subparsers(dest="runtime_action", required=True, metavar="RUNTIME-ACTION")
+    making = what.add_parser(
+        "init", help="write the source package of a runtime package into DIR",
+        description="Write DIR/<name>_<upstream>.orig.tar.* (the orig tarball of Debian's python3.X) and "
+                    "DIR/<name>-<upstream>/ with its debian/: a 3.0 (quilt) source package that builds offline "
+                    "with dpkg-buildpackage or sbuild.")
+    making.add_argument("directory", metavar="DIR", help="where to write the orig tarball and the source tree")
+    making.add_argument("--python", required=True, metavar="debian:python3.X",
+                        help="the CPython: the orig tarball of that Debian source package")
+    making.add_argument("--optimize", default=DEFAULT_OPTIMIZE, metavar="LEVEL",
+                        help=f"none, lto, pgo or pgo+lto (default {DEFAULT_OPTIMIZE}: the compile is paid once)")
+    making.add_argument("--name", metavar="NAME", help="the package name (default pyrpath-cpython3.X)")
+    making.add_argument("--version", metavar="VERSION", help="the package version (default <CPython version>-1)")
+    making.add_argument("--maintainer", metavar="'NAME <ADDRESS>'",
+                        help="the Maintainer field (default DEBFULLNAME <DEBEMAIL>)")
+    making.add_argument("--distribution", metavar="SUITE",
+                        help="the changelog's distribution (default: this system's codename)")
+    making.set_defaults(func=run_runtime_init)
 
 
 def run_audit(args: argparse.Namespace) -> None:
@@ -217,10 +253,12 @@ def parser() -> argparse.ArgumentParser:
     inventory_parser.add_argument("--json", action="store_true", help="print the inventory as JSON")
     inventory_parser.set_defaults(func=run_inventory)
     cache_parser(actions)
+    runtime_parser(actions)
     return top
 
 
 def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(sys.argv[1:] if argv is None else argv)
-    name = " ".join(filter(None, (COMMAND, args.action, getattr(args, "cache_action", None))))
+    name = " ".join(filter(None, (COMMAND, args.action, getattr(args, "cache_action", None),
+                                  getattr(args, "runtime_action", None))))
     guarded(name, lambda: args.func(args))

@@ -20,6 +20,8 @@ SUMMARY = ("Write /usr/share/doc/<pkg>/sbom.cdx.json: the CPython, Python distri
 def sbom(invocation: Invocation) -> None:
     for config in load_configs(invocation.packages, invocation.control, invocation.overrides):
         package = config.package
+        if config.runtime:
+            continue  # a runtime package's record is its entry.json; the services' SBOMs name it
         if invocation.no_act:
             invocation.progress(f"would write {sbom_path(invocation.tmpdir(package), package)}")
             continue

@@ -37,6 +37,11 @@ def record_cpython(package: str, origin: str, source_sha256: str, source_is_dire
     args = tuple(a.replace(BUILD_PREFIX, prefix) for a in request.configure_args())
     record = CPythonRecord(".".join(map(str, request.version)), origin, source_sha256, source_is_directory,
                            debian_version, effective_optimize(request.optimize, request.build), args)
+    return save_cpython(package, record)
+
+
+def save_cpython(package: str, record: CPythonRecord) -> CPythonRecord:
+    """Write cpython.json for the package."""
     os.makedirs(sbom_inputs_dir(package), exist_ok=True)
     path = os.path.join(sbom_inputs_dir(package), CPYTHON_RECORD)
     with open(path + ".new", "w", encoding="utf-8") as fd:

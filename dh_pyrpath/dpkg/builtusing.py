@@ -1,0 +1,63 @@
+"""Static-Built-Using: which CPython a package carries, in the field Debian's tooling reads.
+
+dh_pyrpath_buildpython knows it (the Debian source python3.X and its version
+when compiling from debian:python3.X, the runtime package's source and
+version when copying a runtime) and leaves it in the package's state
+directory; dh_pyrpath_install, in the binary target after dh_prep has reset
+the substvars, puts it in ${pyrpath:Static-Built-Using}.  dh_gencontrol
+(debhelper 13.11) applies no substvar to Static-Built-Using by itself: the
+sequence add-on passes -DStatic-Built-Using=${pyrpath:Static-Built-Using}
+to dpkg-gencontrol, which drops the field when the value is empty.
+"""
+
+from __future__ import annotations
+
+import os
+
+from dh_pyrpath.staging import state_dir
+
+SUBSTVAR = "pyrpath:Static-Built-Using"
+RECORD = "static-built-using"
+
+
+def relation(source: str, version: str) -> str:
+    """A Static-Built-Using relation: a source package at exactly one version."""
+    return f"{source} (= {version})"
+
+
+def record(package: str, value: str | None) -> None:
+    """Remember what the package's Static-Built-Using is (None: nothing known, e.g. a tarball)."""
+    os.makedirs(state_dir(package), exist_ok=True)
+    path = os.path.join(state_dir(package), RECORD)
+    if value is None:
+        if os.path.exists(path):
+            os.unlink(path)
+        return
+    with open(path + ".new", "w", encoding="utf-8") as fd:
+        fd.write(value + "\n")
+    os.replace(path + ".new", path)
+
+
+def recorded(package: str) -> str | None:
+    try:
+        with open(os.path.join(state_dir(package), RECORD), encoding="utf-8") as fd:
+            return fd.read().strip() or None
+    except FileNotFoundError:
+        return None
+
+
+def set_substvar(path: str, name: str, value: str) -> None:
+    """Set (not append to) name=value in a debian/<pkg>.substvars file, so that binary can run twice."""
+    lines = []
+    if os.path.isfile(path):
+        with open(path, encoding="utf-8") as fd:
+            lines = [line for line in fd.read().splitlines() if not line.startswith(f"{name}=")]
+    with open(path, "w", encoding="utf-8") as fd:
+        fd.write("\n".join(lines + [f"{name}={value}"]) + "\n")
+
+
+def apply(package: str) -> str:
+    """Write ${pyrpath:Static-Built-Using} for the package (empty when unknown); return the value."""
+    value = recorded(package) or ""
+    set_substvar(f"debian/{package}.substvars", SUBSTVAR, value)
+    return value
