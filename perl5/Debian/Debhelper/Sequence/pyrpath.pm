@@ -57,6 +57,30 @@ sub pyrpath_prefix {
 
 my @handled = grep { defined pyrpath_file($_) } @packages;
 
+# Whether a configuration file makes its package a runtime package (a Runtime field).
+sub pyrpath_runtime {
+	my ($file) = @_;
+	open(my $fd, '<', $file) or return 0;
+	my $found = grep { m/^runtime\s*:\s*\S/i } <$fd>;
+	close($fd);
+	return $found;
+}
+
+# A runtime package ships its CPython tree as a cache entry holds it, and its
+# manifest describes the files as built: nothing strips, rewrites or
+# re-permissions /usr/lib/pyrpath/<package>/ (each service strips its copy).
+my @runtimes = grep { pyrpath_runtime(pyrpath_file($_)) } @handled;
+foreach my $command (qw(dh_strip dh_dwz dh_fixperms dh_strip_nondeterminism)) {
+	add_command_options($command, map { "-X/usr/lib/pyrpath/$_/" } @runtimes) if @runtimes;
+}
+
+# Static-Built-Using names the CPython each package carries (dh_pyrpath_install
+# sets the substvar).  dh_gencontrol applies no substvar to that field by
+# itself at compat 13; dpkg-gencontrol drops the field when it is empty.  (An
+# override_dh_gencontrol must pass this option itself.)
+add_command_options('dh_gencontrol',
+	'--dpkg-gencontrol-params=-DStatic-Built-Using=${pyrpath:Static-Built-Using}') if @handled;
+
 # dh_pyrpath_install merges the maintainer's lintian overrides with its own;
 # dh_lintian would install the maintainer's file over the merged one, so it
 # skips those packages (an executable overrides file stays dh_lintian's).
