@@ -12,10 +12,11 @@ TOOL_DEPS   := build-essential debhelper dpkg-dev python3 python3-debian python3
 # libpython3.11: the staged interpreter must not load Debian's copy even when it is installed.
 # sbuild, mmdebstrap, uidmap: the offline build in a clean chroot (unshare mode); python3-pip: pyrpath vendor;
 # gdb (dbgsym), devscripts (hardening-check), faketime and diffoscope-minimal: the Debian-quality tests;
-# python3-jsonschema: validating the SBOMs against the CycloneDX schema (fetched from PyPI into the test cache).
+# python3-jsonschema: validating the SBOMs against the CycloneDX schema (fetched from PyPI into the test cache);
+# apt-utils (apt-ftparchive): the local apt repository of the runtime-package workflow (test_runtime).
 TEST_DEPS   := lintian binutils curl ca-certificates libpython3.11 sbuild mmdebstrap uidmap python3-pip \
                gdb devscripts faketime diffoscope-minimal dh-virtualenv python3-venv python3-jsonschema \
-               libcairo2-dev
+               libcairo2-dev apt-utils
 
 .PHONY: all man clean-man clean deps deps-test deb install demo check check-fast bench
 
@@ -52,8 +53,10 @@ deb: deps
 	@ls -l $(BUILD)/pkg/*.deb
 
 # --reinstall: a rebuilt .deb of the same version must replace the installed one (apt would keep it).
+# dh-pyrpath-compile: the compiler and -dev packages the tests' CPython compiles need.
 install: deb
-	$(APT_INSTALL) --reinstall $(wildcard $(BUILD)/pkg/dh-pyrpath_*_all.deb)
+	$(APT_INSTALL) --reinstall $(wildcard $(BUILD)/pkg/dh-pyrpath_*_all.deb) \
+		$(wildcard $(BUILD)/pkg/dh-pyrpath-compile_*_all.deb)
 
 demo: install
 	examples/run-demo $(BUILD)/demo

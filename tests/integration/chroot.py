@@ -53,10 +53,18 @@ def tool_deb() -> str:
     return debs[-1]
 
 
-def sbuild(dsc: str, build_dir: str, extra_debs: list[str]) -> subprocess.CompletedProcess:
+def tool_debs() -> list[str]:
+    """dh-pyrpath and dh-pyrpath-compile (the Build-Depends of sources that compile CPython), from `make deb`."""
+    deb = tool_deb()
+    compile_deb = deb.replace("/dh-pyrpath_", "/dh-pyrpath-compile_")
+    return [deb, compile_deb] if os.path.isfile(compile_deb) else [deb]
+
+
+def sbuild(dsc: str, build_dir: str, extra_debs: list[str], extra_repositories: list[str] = ()) -> subprocess.CompletedProcess:
     """sbuild in unshare mode (network off while building), in the cached chroot."""
     argv = ["sbuild", "--chroot-mode=unshare", f"--chroot={bookworm_tarball()}", "--dist=bookworm",
             "--no-run-lintian", "--no-run-autopkgtest", "--no-run-piuparts", "--no-apt-upgrade",
-            f"--build-dir={build_dir}", *(f"--extra-package={deb}" for deb in extra_debs), dsc]
+            f"--build-dir={build_dir}", *(f"--extra-package={deb}" for deb in extra_debs),
+            *(f"--extra-repository={line}" for line in extra_repositories), dsc]
     return subprocess.run(argv, capture_output=True, text=True, stdin=subprocess.DEVNULL,
                           env={k: v for k, v in os.environ.items() if not k.startswith(("DH_", "DEB_"))})

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from chroot import sbuild, tool_deb
+from chroot import sbuild, tool_debs
 from debs import EXAMPLES, assert_isolated, build_env, dpkg_install, dpkg_purge, free_port, http_get, running
 
 pytestmark = pytest.mark.slow
@@ -128,7 +128,7 @@ def test_sbuild_offline_in_a_clean_chroot_gives_an_isolated_service(vendored, tm
     assert source.returncode == 0, source.stderr
     out = tmp_path / "out"
     out.mkdir()
-    result = sbuild(str(tmp_path / "sbuild" / "hello-service_1.0.0-1.dsc"), str(out), [tool_deb()])
+    result = sbuild(str(tmp_path / "sbuild" / "hello-service_1.0.0-1.dsc"), str(out), tool_debs())
     logs = glob.glob(str(out / "*.build"))
     log = open(logs[0], errors="replace").read() if logs else result.stdout + result.stderr
     assert result.returncode == 0, log[-5000:]
