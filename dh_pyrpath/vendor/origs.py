@@ -24,6 +24,7 @@ from packaging.utils import canonicalize_name
 from dh_pyrpath.config import PackageConfig, config_file, load_config
 from dh_pyrpath.contract.control import SourceControl, host_arch, read_control
 from dh_pyrpath.cpython.cache.entries import downloads_dir
+from dh_pyrpath.cpython.runtime import find_runtime, parse_runtime
 from dh_pyrpath.cpython.source import VENDORED, PythonSource, read_version, resolve_source
 from dh_pyrpath.deps.requirements import validate_requirement_files
 from dh_pyrpath.errors import PyrpathError
@@ -165,10 +166,18 @@ def vendor(progress: Callable[[str], None]) -> list[Written]:
     os.makedirs(STATE_ROOT, exist_ok=True)
     log = os.path.join(STATE_ROOT, "vendor.log")
     python_config = one_python_source(configs)
-    progress(f"fetching the CPython source ({python_config.python_source})")
-    cpython, python = vendor_cpython(python_config, version, log)
+    name = parse_runtime(python_config.python_source)
+    if name:  # the CPython comes from a runtime package (a Build-Depends): only its version is needed here
+        installed = find_runtime(name, f"{python_config.path}: Python-Source", host_arch())
+        python = tuple(int(part) for part in installed.version.split("."))
+        progress(f"CPython {installed.version} from runtime {name} {installed.source_version}: no cpython component")
+        origs = []
+    else:
+        progress(f"fetching the CPython source ({python_config.python_source})")
+        cpython, python = vendor_cpython(python_config, version, log)
+        origs = [cpython]
     target = host_target(python, host_arch())
     progress(f"downloading wheels for CPython {target.short_version} on {target.machine} "
              f"(glibc {'.'.join(map(str, target.glibc))}); log: {log}")
     wheels = vendor_wheels(configs, version, target, log)
-    return [main_orig(version), cpython] + ([wheels] if wheels else [])
+    return [main_orig(version), *origs] + ([wheels] if wheels else [])
