@@ -48,7 +48,7 @@ def test_page_has_the_debhelper_sections(command):
 
 
 @pytest.mark.parametrize("command,args", [(c, []) for c in DH_COMMANDS] + [("pyrpath", []), ("pyrpath", ["vendor"]),
-                                                                             ("pyrpath", ["inventory"])])
+                                                                             ("pyrpath", ["inventory"]), ("pyrpath", ["runtime", "init"])])
 def test_help_options_are_documented(source_tree, command, args):
     result = subprocess.run([os.path.join(BIN, command), *args, "--help"], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
