@@ -60,11 +60,16 @@ def tool_debs() -> list[str]:
     return [deb, compile_deb] if os.path.isfile(compile_deb) else [deb]
 
 
-def sbuild(dsc: str, build_dir: str, extra_debs: list[str], extra_repositories: list[str] = ()) -> subprocess.CompletedProcess:
-    """sbuild in unshare mode (network off while building), in the cached chroot."""
+def sbuild(dsc: str, build_dir: str, extra_debs: list[str], extra_repositories: list[str] = (),
+           extra_args: list[str] = ()) -> subprocess.CompletedProcess:
+    """sbuild in unshare mode (network off while building), in the cached chroot.
+
+    extra_repositories are sources.list lines (apt installs the build dependencies with the host's
+    network, so a repository served on 127.0.0.1 is reachable; the build itself has no network).
+    """
     argv = ["sbuild", "--chroot-mode=unshare", f"--chroot={bookworm_tarball()}", "--dist=bookworm",
             "--no-run-lintian", "--no-run-autopkgtest", "--no-run-piuparts", "--no-apt-upgrade",
             f"--build-dir={build_dir}", *(f"--extra-package={deb}" for deb in extra_debs),
-            *(f"--extra-repository={line}" for line in extra_repositories), dsc]
+            *(f"--extra-repository={line}" for line in extra_repositories), *extra_args, dsc]
     return subprocess.run(argv, capture_output=True, text=True, stdin=subprocess.DEVNULL,
                           env={k: v for k, v in os.environ.items() if not k.startswith(("DH_", "DEB_"))})
