@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from chroot import sbuild, tool_debs
+from chroot import cache_dir, sbuild, tool_debs
 from debs import (EXAMPLES, ROOT, assert_isolated, build_env, dpkg, dpkg_install, dpkg_purge, free_port, http_get,
                   running)
 
@@ -196,6 +196,8 @@ def site(tmp_path_factory):
         server.wait()
         dpkg_purge(HELLO, CLOCK, RUNTIME)
         print("\nruntime workflow, seconds: " + ", ".join(f"{k} {v:.0f}" for k, v in TIMES.items()))
+        with open(os.path.join(cache_dir(), "test_runtime-times.json"), "w") as fd:
+            json.dump(TIMES, fd, indent=1)
 
 
 def test_runtime_package_carries_the_cache_entry_and_nothing_that_runs(site):
