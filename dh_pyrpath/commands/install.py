@@ -103,7 +103,7 @@ def install(invocation: Invocation) -> None:
         if config.runtime:
             target = runtime_package.place(invocation, config, invocation.tmpdir(package), COMMAND)
             invocation.progress(f"{package}: runtime tree, manifest and record in {target}")
-            builtusing.apply(package)
+            builtusing.apply(package, invocation.tmpdir(package))
             continue
         stage = load_staged(package, COMMAND)
         check_links(stage, config)
@@ -113,7 +113,7 @@ def install(invocation: Invocation) -> None:
         except BaseException:
             remove_tree(tree.root)  # nothing half-finished stays in the package build tree
             raise
-        builtusing.apply(package)
+        builtusing.apply(package, invocation.tmpdir(package))
     if not invocation.no_act:
         # dh_gencontrol is given -DStatic-Built-Using=${pyrpath:Static-Built-Using} for every package: define it
         # (empty) for the packages dh-pyrpath does not handle, or dpkg-gencontrol warns that it is undefined.

@@ -56,8 +56,19 @@ def set_substvar(path: str, name: str, value: str) -> None:
         fd.write("\n".join(lines + [f"{name}={value}"]) + "\n")
 
 
-def apply(package: str) -> str:
-    """Write ${pyrpath:Static-Built-Using} for the package (empty when unknown); return the value."""
+def apply(package: str, destdir: str | None = None) -> str:
+    """Write ${pyrpath:Static-Built-Using} for the package (empty when unknown); return the value.
+
+    With destdir, the lintian overrides dh-pyrpath wrote there get the one the field needs.
+    """
     value = recorded(package) or ""
     set_substvar(f"debian/{package}.substvars", SUBSTVAR, value)
+    overrides = os.path.join(destdir or "", "usr", "share", "lintian", "overrides", package)
+    if value and destdir and os.path.isfile(overrides):
+        with open(overrides, "a", encoding="utf-8") as fd:
+            fd.write(f"# {LINTIAN_REASON}\n{package}: unknown-field Static-Built-Using\n")
     return value
+
+
+LINTIAN_REASON = ("dpkg knows Static-Built-Using since 1.21.3 (Debian policy 7.8); bookworm's lintian does "
+                  "not know the field yet")

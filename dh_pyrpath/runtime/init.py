@@ -250,6 +250,10 @@ License: PSF-2.0
 License: PSF-2.0
 {dep5_text(license)}
 """,
+        f"{name}.lintian-overrides": textwrap.dedent(f"""\
+            # A site's own package, published in its own apt repository, never uploaded to Debian: no bug to close.
+            {name}: initial-upload-closes-no-bugs
+            """),
         "source/lintian-overrides": textwrap.dedent(f"""\
             # A site's own package, published in its own apt repository, never uploaded to Debian: no bug to close.
             {name} source: initial-upload-closes-no-bugs

@@ -171,9 +171,22 @@ OVERRIDES = (
      "CPython extension modules that need no library of their own: the interpreter provides libc and libpython"),
     ("embedded-library", "expat {dir}/tree/*/lib-dynload/pyexpat.*",
      "pyexpat links Debian's libexpat.so.1 (--with-system-expat); lintian matches its error-message table"),
-    ("dir-or-file-in-opt", "{dir}/tree/opt/*",
-     "not installed in /opt: tree/ is a DESTDIR, /opt/pyrpath-relocatable-prefix the placeholder prefix every "
-     "service relocates its copy from"),
+    ("shared-library-is-executable", "* {dir}/tree/*",
+     "the modes CPython's make install gives its libraries, which the manifest records; each service's "
+     "dh_fixperms sets its copy's"),
+    ("python3-script-but-no-python3-dep", "* {dir}/tree/*",
+     "this tree is never run where it is installed: each service rewrites these #! lines to its own "
+     "interpreter in its copy (dh_pyrpath_install)"),
+    ("unusual-interpreter", "* {dir}/tree/*",
+     "#! lines as CPython installs them for the placeholder prefix; each service rewrites them in its copy"),
+    ("interpreter-in-usr-local", "* {dir}/tree/*",
+     "a #! line of the standard library as CPython ships it; each service rewrites it in its copy"),
+    ("executable-not-elf-or-script", "{dir}/tree/*/test/*",
+     "CPython's test suite as make install writes it; services drop it (Slim: tests)"),
+    ("national-encoding", "{dir}/tree/*/test/*",
+     "data of CPython's test suite, in the encodings it tests; services drop it (Slim: tests)"),
+    ("privacy-breach-generic", "* {dir}/tree/*/test/*",
+     "an HTML parser test input of CPython's test suite, never displayed; services drop it (Slim: tests)"),
 )
 
 
