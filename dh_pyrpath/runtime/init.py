@@ -257,8 +257,10 @@ License: PSF-2.0
         "source/lintian-overrides": textwrap.dedent(f"""\
             # A site's own package, published in its own apt repository, never uploaded to Debian: no bug to close.
             {name} source: initial-upload-closes-no-bugs
-            # The orig tarball is Debian's {package} one, which is not signed upstream either.
-            {name} source: orig-tarball-missing-upstream-signature
+            # Built from Doc/library/idle.rst by CPython's own tooling, and shipped in its tarball (as in {package}).
+            {name} source: source-is-missing [Lib/idlelib/help.html]
+            # Test data: the expected output of difflib.HtmlDiff, not a document that has a source.
+            {name} source: source-is-missing [Lib/test/test_difflib_expect.html]
             """),
     }
     for relative, text in files.items():
