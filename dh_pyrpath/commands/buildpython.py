@@ -6,20 +6,19 @@ import os
 import subprocess
 import time
 
-from dh_pyrpath.config import PackageConfig, load_configs
+from dh_pyrpath.config import PackageConfig, load_configs, runtime_origin
 from dh_pyrpath.contract.command import run
+from dh_pyrpath.contract.control import host_arch
 from dh_pyrpath.contract.invocation import Invocation
+from dh_pyrpath.cpython import apt
 from dh_pyrpath.cpython.build import (BuildRequest, check_staged, compile_and_install, interpreter, is_static_interpreter,
                        scrub_build_paths)
 from dh_pyrpath.cpython.cache.entries import cache_key, cache_root, downloads_dir, entry_record, obtain
+from dh_pyrpath.cpython.compiledeps import compile_needs, missing_packages
 from dh_pyrpath.cpython.flags import key_flags
 from dh_pyrpath.cpython.relocate import BUILD_PREFIX, relocate
-from dh_pyrpath.cpython.source import PythonSource, read_version, resolve_source, unpack, vendored_source
-from dh_pyrpath.contract.control import host_arch
-from dh_pyrpath.cpython import apt
-from dh_pyrpath.cpython.compiledeps import compile_needs, missing_packages
 from dh_pyrpath.cpython.runtime import InstalledRuntime, find_runtime, parse_runtime, verify
-from dh_pyrpath.config import runtime_origin
+from dh_pyrpath.cpython.source import PythonSource, read_version, resolve_source, unpack, vendored_source
 from dh_pyrpath.dpkg import builtusing
 from dh_pyrpath.runtime import package as runtime_package
 from dh_pyrpath.sbom.inputs import load_cpython, record_cpython, save_cpython
