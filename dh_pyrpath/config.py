@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from debian import deb822
 
 from dh_pyrpath.contract.control import SourceControl
+from dh_pyrpath.contract.files import pkgfile
 from dh_pyrpath.errors import PyrpathError
 from dh_pyrpath.prefixes import suggestion, system_directory
 
@@ -73,10 +74,7 @@ class PackageConfig:
 
 def config_file(package: str, control: SourceControl) -> str | None:
     """debian/<pkg>.pyrpath, or debian/pyrpath for the main package, if present."""
-    candidates = [f"debian/{package}.pyrpath"]
-    if package == control.main_package:
-        candidates.append("debian/pyrpath")
-    return next((path for path in candidates if os.path.isfile(path)), None)
+    return pkgfile(package, "pyrpath", control)
 
 
 def handled_packages(packages: tuple[str, ...], control: SourceControl) -> list[str]:

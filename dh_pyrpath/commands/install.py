@@ -8,11 +8,12 @@ from dh_pyrpath.audit.checks import static_audit
 from dh_pyrpath.audit.findings import Layout
 from dh_pyrpath.config import PackageConfig, load_configs
 from dh_pyrpath.contract.command import run
+from dh_pyrpath.contract.files import add_snippet
 from dh_pyrpath.contract.invocation import Invocation
 from dh_pyrpath.cpython.relocate import relocate
 from dh_pyrpath.dpkg.links import check_links, create_links
 from dh_pyrpath.dpkg.lintian import write_overrides
-from dh_pyrpath.dpkg.maintscripts import add_snippet, clean_snippet, compile_snippet, purge_prefix_snippet
+from dh_pyrpath.dpkg.maintscripts import clean_snippet, compile_snippet, purge_prefix_snippet
 from dh_pyrpath.dpkg.prebuilt_binaries import prebuilt_elf_files, record, set_aside
 from dh_pyrpath.errors import PyrpathError
 from dh_pyrpath.project.wheel import drop_local_direct_urls

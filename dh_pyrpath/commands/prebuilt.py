@@ -6,8 +6,9 @@ import os
 
 from dh_pyrpath.config import handled_packages
 from dh_pyrpath.contract.command import run
+from dh_pyrpath.contract.files import add_substvar
 from dh_pyrpath.contract.invocation import Invocation
-from dh_pyrpath.dpkg.prebuilt_binaries import add_to_substvar, put_back, recorded, shlibs_depends
+from dh_pyrpath.dpkg.prebuilt_binaries import put_back, recorded, shlibs_depends
 from dh_pyrpath.staging import state_dir
 
 COMMAND = "dh_pyrpath_prebuilt"
@@ -27,7 +28,7 @@ def prebuilt(invocation: Invocation) -> None:
             continue
         depends = shlibs_depends(destdir, files, os.path.join(state_dir(package), "shlibdeps.log"))
         if depends:
-            add_to_substvar(f"debian/{package}.substvars", "shlibs:Depends", depends)
+            add_substvar(package, "shlibs:Depends", depends)
         invocation.progress(f"{package}: put back {moved} prebuilt wheel binaries (not stripped); they need: "
                             f"{depends or 'nothing more'}")
 

@@ -86,12 +86,21 @@ def compat_level(source: deb822.Deb822, compat_file: str = "debian/compat") -> i
 @lru_cache(maxsize=None)
 def host_arch() -> str:
     """DEB_HOST_ARCH, from the environment (as dpkg-buildpackage exports it) or dpkg."""
-    arch = os.environ.get("DEB_HOST_ARCH")
-    if arch:
-        return arch
+    return _architecture_value("DEB_HOST_ARCH")
+
+
+def host_arch_os() -> str:
+    """DEB_HOST_ARCH_OS (linux, hurd, kfreebsd)."""
+    return _architecture_value("DEB_HOST_ARCH_OS")
+
+
+def _architecture_value(name: str) -> str:
+    value = os.environ.get(name)
+    if value:
+        return value
     try:
         return subprocess.run(
-            ["dpkg-architecture", "-qDEB_HOST_ARCH"], check=True, capture_output=True, text=True
+            ["dpkg-architecture", f"-q{name}"], check=True, capture_output=True, text=True
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         raise PyrpathError("dpkg-architecture failed; install dpkg-dev") from None

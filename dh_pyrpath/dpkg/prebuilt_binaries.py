@@ -126,20 +126,3 @@ def shlibs_depends(destdir: str, rels: list[str], log: str) -> str:
         raise PyrpathError(f"dpkg-shlibdeps on the prebuilt wheel binaries failed ({detail.strip()}); log: {log}")
     line = next((l for l in result.stdout.splitlines() if l.startswith("shlibs:Depends=")), "shlibs:Depends=")
     return line.split("=", 1)[1].strip()
-
-
-def add_to_substvar(path: str, name: str, value: str) -> None:
-    """Append value to the substvar name in a debian/<pkg>.substvars file."""
-    lines = []
-    if os.path.isfile(path):
-        with open(path, encoding="utf-8") as fd:
-            lines = fd.read().splitlines()
-    for index, line in enumerate(lines):
-        if line.startswith(f"{name}="):
-            current = line.split("=", 1)[1].strip()
-            lines[index] = f"{name}={current}, {value}" if current else f"{name}={value}"
-            break
-    else:
-        lines.append(f"{name}={value}")
-    with open(path, "w", encoding="utf-8") as fd:
-        fd.write("\n".join(lines) + "\n")
