@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 
 from dh_pyrpath.audit.buildpath import build_path_needles, find_in_file
@@ -23,6 +22,7 @@ from dh_pyrpath.audit.findings import Finding, Layout, Report, printable
 from dh_pyrpath.audit.probe import PYTHON_NAME, is_libpython, runtime_audit
 from dh_pyrpath.audit.sbom import sbom_findings
 from dh_pyrpath.audit.scripts import check_maintainer_scripts
+from dh_pyrpath.contract.runner import run
 from dh_pyrpath.elf import Dynamic, default_dirs, expand_origin, is_elf, is_system_dir, read_dynamic, resolve
 from dh_pyrpath.errors import PyrpathError
 
@@ -311,10 +311,10 @@ def audit_deb(deb: str, prefix: str | None, build_paths: list[str]) -> Report:
     try:
         root, control = os.path.join(work, "root"), os.path.join(work, "control")
         for option, directory in (("-x", root), ("-e", control)):
-            result = subprocess.run(["dpkg-deb", option, deb, directory], capture_output=True, text=True,
-                                    errors="replace", stdin=subprocess.DEVNULL)
-            if result.returncode != 0:
-                detail = (result.stderr.strip().splitlines() or ["dpkg-deb failed"])[-1]
+            # reads: it unpacks into a scratch directory of its own, never into debian/
+            result = run(["dpkg-deb", option, deb, directory], f"dpkg-deb {option}", reads=True, check=False)
+            if not result.ok:
+                detail = (result.output.strip().splitlines() or ["dpkg-deb failed"])[-1]
                 raise PyrpathError(f"{printable(deb)}: not a readable .deb ({detail}); give a .deb or an installed prefix")
         return audit_tree(root, deb, prefix, build_paths, control)
     finally:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 
 from dh_pyrpath.audit.findings import Finding
+from dh_pyrpath.contract.runner import run
 from dh_pyrpath.elf import is_system_dir
-from dh_pyrpath.errors import PyrpathError
 
 # An interpreter's file name: python, python3, python3.11.
 PYTHON_NAME = re.compile(r"^python[0-9.]*$")
@@ -128,18 +127,14 @@ def runtime_audit(prefix: str) -> tuple[list[Finding], list[str], int]:
     python = main_interpreter(prefix)
     if python is None:
         return [Finding("interpreter", f"{prefix}/bin", "no runnable python3.X; nothing imported")], [], 0
+    # A module that hangs on import: "<python>: importing the installed modules: did not finish within N s".
+    result = run([python, "-I", "-B", "-c", PROBE, prefix], f"{python}: importing the installed modules", reads=True,
+                 check=False, env=probe_env(), cwd="/", timeout=_PROBE_TIMEOUT, stderr_apart=True)
     try:
-        result = subprocess.run([python, "-I", "-B", "-c", PROBE, prefix], capture_output=True, text=True,
-                                errors="replace", env=probe_env(), cwd="/", stdin=subprocess.DEVNULL,
-                                timeout=_PROBE_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        raise PyrpathError(f"{python}: importing the installed modules took over {_PROBE_TIMEOUT} s; "
-                           "a module hangs on import") from None
-    try:
-        report = json.loads(result.stdout)
+        report = json.loads(result.output)
     except ValueError:
-        tail = (result.stderr.strip().splitlines() or ["no output"])[-1]
-        return [Finding("interpreter", python, f"does not run the import probe (exit status {result.returncode}: "
+        tail = (result.errors.strip().splitlines() or ["no output"])[-1]
+        return [Finding("interpreter", python, f"does not run the import probe (exit status {result.status}: "
                                                f"{tail})")], [], 0
     return probe_findings(prefix, python, report)
 

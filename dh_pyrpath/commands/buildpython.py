@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import time
 
 from dh_pyrpath.config import PackageConfig, load_configs
 from dh_pyrpath.contract.command import run
 from dh_pyrpath.contract.invocation import Invocation
+from dh_pyrpath.contract.runner import run as run_command
 from dh_pyrpath.cpython.build import (BuildRequest, check_staged, compile_and_install, interpreter, is_static_interpreter,
                        scrub_build_paths)
 from dh_pyrpath.cpython.cache.entries import cache_key, cache_root, downloads_dir, entry_record, obtain
@@ -80,9 +80,7 @@ def stage(invocation: Invocation, tree: str, destdir: str, prefix: str) -> None:
     if os.path.lexists(staged):
         remove_tree(staged)
     os.makedirs(os.path.dirname(staged), exist_ok=True)
-    argv = ["cp", "-a", "--reflink=auto", tree + BUILD_PREFIX, staged]
-    invocation.show(argv)
-    subprocess.run(argv, check=True)
+    run_command(["cp", "-a", "--reflink=auto", tree + BUILD_PREFIX, staged], f"staging CPython at {staged}")
     relocate(staged, staged)
 
 

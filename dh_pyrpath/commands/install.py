@@ -38,7 +38,7 @@ def place(invocation: Invocation, stage: StagedTree, destdir: str) -> tuple[Stag
     tree = stage.placed(destdir)
     remove_tree(tree.root)
     os.makedirs(os.path.dirname(tree.root), exist_ok=True)
-    invocation.show(copy_tree(stage.root, tree.root, exclude=BYTECODE))
+    copy_tree(stage.root, tree.root, exclude=BYTECODE)
     return tree, relocate(tree.root, tree.prefix, old_prefix=stage.root)
 
 

@@ -26,14 +26,14 @@ def install_pins(invocation: Invocation, tree: StagedTree, config: PackageConfig
         return
     source = f"wheelhouse {config.wheelhouse}" if config.wheelhouse else "the configured index"
     invocation.progress(f"pip install {count} requirements from {source} into {config.prefix}")
-    install_requirements(tree, config, os.path.join(state_dir(config.package), "pip.log"), echo=invocation.verbose)
+    install_requirements(tree, config, os.path.join(state_dir(config.package), "pip.log"))
 
 
 def install_project(invocation: Invocation, tree: StagedTree, config: PackageConfig) -> None:
     invocation.progress(f"build and install the project into {config.prefix}")
     log = os.path.join(state_dir(config.package), "project.log")
-    wheel = build_wheel(tree, config, log, echo=invocation.verbose)
-    install_wheel(tree, config, wheel, log, echo=invocation.verbose)
+    wheel = build_wheel(tree, config, log)
+    install_wheel(tree, config, wheel, log)
 
 
 def pipinstall(invocation: Invocation) -> None:

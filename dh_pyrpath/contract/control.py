@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from dataclasses import dataclass
 from functools import lru_cache
 
 from debian import deb822
 from debian._arch_table import DpkgArchTable
 
+from dh_pyrpath.contract.runner import run
 from dh_pyrpath.errors import PyrpathError
 
 CONTROL = "debian/control"
@@ -99,11 +99,12 @@ def _architecture_value(name: str) -> str:
     if value:
         return value
     try:
-        return subprocess.run(
-            ["dpkg-architecture", f"-q{name}"], check=True, capture_output=True, text=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        raise PyrpathError("dpkg-architecture failed; install dpkg-dev") from None
+        result = run(["dpkg-architecture", f"-q{name}"], "dpkg-architecture", reads=True, check=False, stderr_apart=True)
+    except PyrpathError:
+        result = None
+    if result is None or not result.ok:
+        raise PyrpathError("dpkg-architecture failed; install dpkg-dev")
+    return result.output.strip()
 
 
 @lru_cache(maxsize=1)

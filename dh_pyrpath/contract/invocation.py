@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shlex
 import sys
 from dataclasses import dataclass, field
 
@@ -115,11 +114,6 @@ class Invocation:
         """A concise progress line, silenced by DH_QUIET or terse."""
         if not self.quiet:
             print(f"{self.command}: {message}", flush=True)
-
-    def show(self, argv: list[str]) -> None:
-        """With -v, echo a command that changes debian/, tab-indented like debhelper."""
-        if self.verbose:
-            print("\t" + shlex.join(argv), flush=True)
 
     def warn(self, message: str) -> None:
         print(f"{self.command}: warning: {message}", file=sys.stderr, flush=True)

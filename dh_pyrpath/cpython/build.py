@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 from dataclasses import dataclass
 from typing import Callable
 
 from dh_pyrpath.contract.invocation import BuildOptions
-from dh_pyrpath.contract.runner import run_logged
+from dh_pyrpath.contract.runner import run
 from dh_pyrpath.cpython.flags import core_flags
 from dh_pyrpath.errors import PyrpathError
 
@@ -136,13 +135,13 @@ def compile_and_install(request: BuildRequest, src: str, destdir: str, log: str,
     configure = ["./configure", *request.configure_args(),
                  f"CFLAGS_NODIST={flags.cflags_nodist}", f"LDFLAGS_NODIST={flags.ldflags_nodist}"]
     progress(f"configure CPython {'.'.join(map(str, request.version))} (relocatable, --prefix={request.prefix})")
-    run_logged(configure, log, "CPython configure", cwd=src, env=env)
+    run(configure, "CPython configure", log=log, cwd=src, env=env)
     progress(f"make -j{request.build.parallel} (log: {log})")
     variables = request.make_variables()
-    run_logged(["make", f"-j{request.build.parallel}", *variables], log, "CPython make", cwd=src, env=env)
+    run(["make", f"-j{request.build.parallel}", *variables], "CPython make", log=log, cwd=src, env=env)
     progress("make install")
-    run_logged(["make", "install", f"DESTDIR={os.path.abspath(destdir)}", *variables], log, "CPython make install",
-               cwd=src, env=env)
+    run(["make", "install", f"DESTDIR={os.path.abspath(destdir)}", *variables], "CPython make install", log=log,
+        cwd=src, env=env)
 
 
 def scrub_build_paths(destdir: str, prefix: str, short_version: str, build_dir: str) -> list[str]:
@@ -200,12 +199,11 @@ def check_staged(python: str, staged_prefix: str, static: bool) -> None:
     os.py and the extension modules (lib-dynload) load from under it, so
     neither the system's libpython nor its stdlib can stand in.
     """
-    try:
-        result = subprocess.run([python, "-I", "-c", _CHECK, *REQUIRED_MODULES], capture_output=True,
-                                text=True, env=staged_env(), check=True)
-    except (OSError, subprocess.CalledProcessError) as exc:
-        raise PyrpathError(f"the staged interpreter {python} does not run ({exc}); see the build log") from None
-    report = json.loads(result.stdout)
+    result = run([python, "-I", "-c", _CHECK, *REQUIRED_MODULES], f"the staged interpreter {python}", reads=True,
+                 env=staged_env(), stderr_apart=True,
+                 explain=lambda output: f"the staged interpreter {python} does not run "
+                                                          f"({_last_line(output)}); see the build log")
+    report = json.loads(result.raw)
     if report["missing"]:
         needs: dict[str, list[str]] = {}
         for name, _ in report["missing"]:
@@ -243,3 +241,7 @@ def check_stdlib(report: dict, staged_prefix: str) -> None:
             f"the staged interpreter runs outside {staged_prefix} ({found}); "
             "a pyvenv.cfg or ._pth file redirects it, or its lib/pythonX.Y/os.py is missing"
         )
+
+
+def _last_line(output: str) -> str:
+    return (output.strip().splitlines() or ["no output"])[-1]

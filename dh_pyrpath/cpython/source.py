@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 import urllib.request
 from dataclasses import dataclass
 
 from dh_pyrpath.config import PackageConfig
+from dh_pyrpath.contract.runner import run
 from dh_pyrpath.cpython import apt
 from dh_pyrpath.hashing import sha256_file, sha256_tree
 
@@ -125,10 +125,10 @@ def unpack(config: PackageConfig, source: PythonSource, into: str) -> str:
     if source.is_directory:
         shutil.copytree(source.path, into, symlinks=True, dirs_exist_ok=True)
     else:
-        result = subprocess.run(["tar", "-xf", source.path, "-C", into, "--strip-components=1", "--no-same-owner"],
-                                capture_output=True, text=True)
-        if result.returncode != 0:
-            raise config.error("Python-Source", unpack_failure(source.origin, into, result.stderr))
+        result = run(["tar", "-xf", source.path, "-C", into, "--strip-components=1", "--no-same-owner"],
+                     f"unpacking {source.origin}", check=False)
+        if not result.ok:
+            raise config.error("Python-Source", unpack_failure(source.origin, into, result.output))
     if not os.path.isfile(os.path.join(into, "configure")):
         raise config.error("Python-Source", f"{source.origin} holds no configure script; is it a CPython source tarball?")
     return into
@@ -163,13 +163,13 @@ def read_version(config: PackageConfig, source: PythonSource) -> tuple[int, int,
         except OSError:
             header = b""
     else:
-        result = subprocess.run(["tar", "-xOf", source.path, "--wildcards", "--no-wildcards-match-slash",
-                                 "*/Include/patchlevel.h"], capture_output=True)
-        if result.returncode != 0:
-            detail = (result.stderr.decode(errors="replace").strip().splitlines() or ["tar failed"])[-1]
+        result = run(["tar", "-xOf", source.path, "--wildcards", "--no-wildcards-match-slash", "*/Include/patchlevel.h"],
+                     f"reading {source.origin}", reads=True, check=False, stderr_apart=True)
+        if not result.ok:
+            detail = (result.errors.strip().splitlines() or ["tar failed"])[-1]
             raise config.error("Python-Source", f"{source.origin}: cannot read the tarball ({detail}); "
                                                 "it is damaged or not a CPython source tarball, fetch it again")
-        header = result.stdout
+        header = result.raw
     match = _VERSION.search(header)
     if not match:
         raise config.error("Python-Source", f"{source.origin} has no Include/patchlevel.h; is it a CPython source?")

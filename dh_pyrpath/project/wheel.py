@@ -25,14 +25,14 @@ def copy_project(dest: str) -> str:
     return dest
 
 
-def build_wheel(tree: StagedTree, config: PackageConfig, log: str, echo: bool) -> str:
+def build_wheel(tree: StagedTree, config: PackageConfig, log: str) -> str:
     """pip wheel --no-deps of the project; returns the wheel's path."""
     work = os.path.join(state_dir(config.package), "project")
     src = copy_project(os.path.join(work, "src"))
     dist = os.path.join(work, "dist")
     remove_tree(dist)
     run_pip(tree, config, ["wheel", "--no-deps", *BUILD_OPTIONS, "--wheel-dir", os.path.abspath(dist), *index_options(config),
-                           os.path.abspath(src)], log, "building the project's wheel", echo)
+                           os.path.abspath(src)], log, "building the project's wheel")
     wheels = glob.glob(os.path.join(dist, "*.whl"))
     if len(wheels) != 1:
         raise PyrpathError(f"building the project's wheel gave {len(wheels)} wheels in {dist}; see {log}")
@@ -40,11 +40,11 @@ def build_wheel(tree: StagedTree, config: PackageConfig, log: str, echo: bool) -
     return wheels[0]
 
 
-def install_wheel(tree: StagedTree, config: PackageConfig, wheel: str, log: str, echo: bool) -> None:
+def install_wheel(tree: StagedTree, config: PackageConfig, wheel: str, log: str) -> None:
     """pip install the project's wheel; dependencies come from the same index as the pins."""
     run_pip(tree, config, ["install", "--no-compile", "--no-warn-script-location", *index_options(config),
                            *report_options(tree, "project"), wheel],
-            log, f"pip install of {os.path.basename(wheel)}", echo)
+            log, f"pip install of {os.path.basename(wheel)}")
 
 
 def drop_local_direct_urls(site_packages: str) -> list[str]:
