@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shlex
 from dataclasses import dataclass
+from typing import Iterator
 
 from debian import deb822
 
 from dh_pyrpath.contract.control import SourceControl
 from dh_pyrpath.contract.files import pkgfile
-from dh_pyrpath.errors import PyrpathError
+from dh_pyrpath.errors import FieldError, PyrpathError
 from dh_pyrpath.prefixes import suggestion, system_directory
 
 FIELDS = (
@@ -65,6 +67,14 @@ class PackageConfig:
     bytecode: str = DEFAULT_BYTECODE
     test_command: str | None = None
     test_requirements: tuple[str, ...] = ()
+
+    @contextlib.contextmanager
+    def naming_fields(self) -> Iterator[None]:
+        """Inside it, a FieldError raised by a lower step names this file: one error line."""
+        try:
+            yield
+        except FieldError as exc:
+            raise self.error(exc.field, exc.message) from None
 
     def error(self, field: str | None, message: str) -> PyrpathError:
         """An error naming this configuration file and field."""

@@ -9,6 +9,7 @@ import re
 from dh_pyrpath.audit.findings import Finding
 from dh_pyrpath.contract.runner import run
 from dh_pyrpath.elf import is_system_dir
+from dh_pyrpath.staging import interpreter_env
 
 # An interpreter's file name: python, python3, python3.11.
 PYTHON_NAME = re.compile(r"^python[0-9.]*$")
@@ -103,7 +104,7 @@ def probe_env() -> dict[str, str]:
     setuptools would refuse to import after another module imported the
     stdlib's distutils; its own switch lets it import in any order.
     """
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "LD_")) and k != "VIRTUAL_ENV"}
+    env = {k: v for k, v in interpreter_env().items() if not k.startswith("LD_")}  # the host's preloads too
     env["SETUPTOOLS_USE_DISTUTILS"] = "stdlib"
     return env
 

@@ -9,8 +9,8 @@ from dh_pyrpath.config import PackageConfig, load_configs
 from dh_pyrpath.contract.command import run
 from dh_pyrpath.contract.invocation import Invocation
 from dh_pyrpath.contract.runner import run as run_command
-from dh_pyrpath.cpython.build import (BuildRequest, check_staged, compile_and_install, interpreter, is_static_interpreter,
-                       scrub_build_paths)
+from dh_pyrpath.cpython.build import (BuildRequest, check_staged, compile_and_install, is_static_interpreter,
+                                      scrub_build_paths)
 from dh_pyrpath.cpython.cache.entries import cache_key, cache_root, downloads_dir, entry_record, obtain
 from dh_pyrpath.cpython.flags import key_flags
 from dh_pyrpath.cpython.relocate import BUILD_PREFIX, relocate
@@ -28,13 +28,14 @@ def build_tree(invocation: Invocation, config: PackageConfig, source: PythonSour
                request: BuildRequest, work: str, log: str) -> None:
     """Unpack, compile and install into work/tree; check it before anyone uses it."""
     started = time.monotonic()
-    src = unpack(config, source, os.path.join(work, "src"))
+    with config.naming_fields():
+        src = unpack(source, os.path.join(work, "src"))
     tree = os.path.join(work, "tree")
     compile_and_install(request, src, tree, log, invocation.progress)
     scrub_build_paths(tree, request.prefix, request.short_version, src)
     invocation.progress("check stdlib extension modules")
-    check_staged(interpreter(tree, request.prefix, request.short_version), tree + request.prefix,
-                 request.static_interpreter)
+    built = StagedTree(config.package, tree, request.prefix, ".".join(map(str, request.version)), (src,))
+    check_staged(built, request.static_interpreter)
     remove_tree(src)
     invocation.progress(f"built CPython {'.'.join(map(str, request.version))} in {time.monotonic() - started:.0f} s")
 
@@ -43,12 +44,13 @@ def obtain_tree(invocation: Invocation, config: PackageConfig, log: str) -> tupl
     """A built tree for this package's request: (tree, build_dir, version)."""
     root = cache_root()
     downloads = downloads_dir(os.path.join(state_dir(config.package), "downloads"))
-    source = vendored_source(config)
-    if source:
-        invocation.progress(f"using {source.origin}")
-    else:
-        source = resolve_source(config, downloads, log)
-    version = read_version(config, source)
+    with config.naming_fields():
+        source = vendored_source(config.python_source)
+        if source:
+            invocation.progress(f"using {source.origin}")
+        else:
+            source = resolve_source(config.python_source, config.python_source_sha256, downloads, log)
+        version = read_version(source)
     request = BuildRequest(source.sha256, version, BUILD_PREFIX, config.configure_options, invocation.build,
                            config.optimize)
     dotted = ".".join(map(str, version))
@@ -98,7 +100,7 @@ def buildpython(invocation: Invocation) -> None:
         tree, build_dir, version = obtain_tree(invocation, config, log)
         stage(invocation, tree, destdir, config.prefix)
         staged = StagedTree(package, destdir, config.prefix, version, (build_dir,))
-        check_staged(staged.python, staged.root, is_static_interpreter(tuple(map(int, version.split(".")))))
+        check_staged(staged, is_static_interpreter(tuple(map(int, version.split(".")))))
         staged.save()
 
 

@@ -45,7 +45,7 @@ def place(invocation: Invocation, stage: StagedTree, destdir: str) -> tuple[Stag
 def finalise(invocation: Invocation, tree: StagedTree, config: PackageConfig, relocated: list[str], log: str) -> None:
     """Shebangs, slimming, bytecode, permissions and file times of the placed prefix."""
     drop_local_direct_urls(tree.site_packages)
-    slim(tree.root, tree.short_version, config.slim)
+    slim(tree, config.slim)
     rewritten = rewrite_tree(tree.root, tree.root, tree.prefix, tree.final_python)
     refresh_records(tree.site_packages, sorted(set(relocated) | set(rewritten)))
     remove_bytecode(tree.root)

@@ -12,6 +12,7 @@ from dh_pyrpath.contract.invocation import BuildOptions
 from dh_pyrpath.contract.runner import run
 from dh_pyrpath.cpython.flags import core_flags
 from dh_pyrpath.errors import PyrpathError
+from dh_pyrpath.staging import StagedTree, interpreter_env
 
 # stdlib extension modules a service may need, and the -dev package each needs.
 REQUIRED_MODULES = {
@@ -100,16 +101,10 @@ class BuildRequest:
         return ["LINK_PYTHON_DEPS=$(LIBRARY_DEPS) $(LIBRARY_OBJS)", "LINK_PYTHON_OBJS=$(LIBRARY_OBJS)"]
 
 
-def interpreter(root: str, prefix: str, short_version: str) -> str:
-    """The versioned interpreter of a tree installed under root (a DESTDIR)."""
-    return os.path.join(root + prefix, "bin", f"python{short_version}")
-
-
 def clean_env() -> dict[str, str]:
     """The environment for configure/make: no flags or paths inherited from dh."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("CFLAGS", "CPPFLAGS", "CXXFLAGS", "LDFLAGS", "LD_LIBRARY_PATH", "MAKEFLAGS", "MFLAGS")
-           and not k.startswith("PYTHON")}
+    env = {k: v for k, v in interpreter_env().items()
+           if k not in ("CFLAGS", "CPPFLAGS", "CXXFLAGS", "LDFLAGS", "MAKEFLAGS", "MFLAGS")}
     env["LC_ALL"] = "C.UTF-8"
     return env
 
@@ -186,12 +181,7 @@ print(json.dumps({"missing": missing, "libpython": sorted(set(maps)), "prefix": 
 """
 
 
-def staged_env() -> dict[str, str]:
-    """Environment for running a staged interpreter: nothing that redirects its loading."""
-    return {k: v for k, v in os.environ.items() if k != "LD_LIBRARY_PATH" and not k.startswith("PYTHON")}
-
-
-def check_staged(python: str, staged_prefix: str, static: bool) -> None:
+def check_staged(tree: StagedTree, static: bool) -> None:
     """Fail unless every required module imports, and the interpreter runs the staged tree only.
 
     A static interpreter (3.11+) maps no libpython at all; an older one maps
@@ -199,8 +189,9 @@ def check_staged(python: str, staged_prefix: str, static: bool) -> None:
     os.py and the extension modules (lib-dynload) load from under it, so
     neither the system's libpython nor its stdlib can stand in.
     """
+    python, staged_prefix = tree.python, tree.root
     result = run([python, "-I", "-c", _CHECK, *REQUIRED_MODULES], f"the staged interpreter {python}", reads=True,
-                 env=staged_env(), stderr_apart=True,
+                 env=tree.env(), stderr_apart=True,
                  explain=lambda output: f"the staged interpreter {python} does not run "
                                                           f"({_last_line(output)}); see the build log")
     report = json.loads(result.raw)

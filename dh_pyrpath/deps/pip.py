@@ -10,7 +10,6 @@ from packaging.version import InvalidVersion, Version
 
 from dh_pyrpath.config import PackageConfig
 from dh_pyrpath.contract.runner import run
-from dh_pyrpath.cpython.build import staged_env
 from dh_pyrpath.deps.compiler import compiler_env
 from dh_pyrpath.staging import StagedTree, sbom_inputs_dir
 
@@ -18,7 +17,7 @@ from dh_pyrpath.staging import StagedTree, sbom_inputs_dir
 _MISDIRECTING = ("PIP_TARGET", "PIP_PREFIX", "PIP_ROOT", "PIP_USER", "PIP_REQUIRE_VIRTUALENV")
 
 
-def pip_env(config: PackageConfig) -> dict[str, str]:
+def pip_env(tree: StagedTree, config: PackageConfig) -> dict[str, str]:
     """The environment pip runs in.
 
     From an index: the host's (PIP_* mirrors, pip.conf) minus what would
@@ -27,10 +26,10 @@ def pip_env(config: PackageConfig) -> dict[str, str]:
     of the build machine's).
     """
     if config.wheelhouse:
-        env = {k: v for k, v in staged_env().items() if not k.startswith("PIP_")}
+        env = {k: v for k, v in tree.env().items() if not k.startswith("PIP_")}
         env["PIP_CONFIG_FILE"] = os.devnull
     else:
-        env = {k: v for k, v in staged_env().items() if k not in _MISDIRECTING}
+        env = {k: v for k, v in tree.env().items() if k not in _MISDIRECTING}
     env["PIP_ROOT_USER_ACTION"] = "ignore"
     return env
 
@@ -53,7 +52,7 @@ def index_options(config: PackageConfig) -> list[str]:
 def run_pip(tree: StagedTree, config: PackageConfig, args: list[str], log: str, what: str) -> None:
     """python -I -m pip <args> with the staged interpreter; pip's common failures explained in one line."""
     argv = [tree.python, "-I", "-m", "pip", "--disable-pip-version-check", *args]
-    env = pip_env(config) | compiler_env(tree)
+    env = pip_env(tree, config) | compiler_env(tree)
     run(argv, what, log=log, env=env, explain=lambda output: explain_failure(output, config))
 
 

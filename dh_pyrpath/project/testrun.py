@@ -32,10 +32,6 @@ class TestRun:
     source: str  # the throwaway copy of the source tree
     log: str
 
-    @property
-    def bin(self) -> str:
-        return os.path.join(self.tree.root, "bin")
-
 
 def test_dirs(package: str) -> tuple[str, str]:
     """The DESTDIR of the tree's copy and the source tree's copy.
@@ -57,7 +53,7 @@ def prepare(stage: StagedTree) -> TestRun:
     copy_tree(stage.root, tree.root, exclude=BYTECODE)
     relocate(tree.root, tree.root, old_prefix=stage.root)
     for name in ("python3", "python"):
-        link = os.path.join(tree.root, "bin", name)
+        link = os.path.join(tree.bindir, name)
         if not os.path.lexists(link):
             os.symlink(os.path.basename(tree.python), link)
     source = copy_project(source_copy)
@@ -77,7 +73,7 @@ def install_test_requirements(run: TestRun, config: PackageConfig) -> None:
 def test_env(run: TestRun) -> dict[str, str]:
     """The environment of the Test-Command: the copy's bin first on PATH, no other Python's settings."""
     env = {k: v for k, v in os.environ.items() if k not in _FOREIGN_PYTHON}
-    env["PATH"] = run.bin + os.pathsep + os.environ.get("PATH", "/usr/bin:/bin")
+    env["PATH"] = run.tree.bindir + os.pathsep + os.environ.get("PATH", "/usr/bin:/bin")
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     return env
 

@@ -68,7 +68,7 @@ def debian_dependencies(substvars: str) -> list[DebianDependency]:
 
 def ensurepip_hashes(tree: StagedTree) -> dict[tuple[str, str], str]:
     """The sha256 of the wheels CPython bundles for ensurepip (pip, setuptools), where the tree keeps them."""
-    bundled = os.path.join(tree.root, "lib", f"python{tree.short_version}", "ensurepip", "_bundled")
+    bundled = os.path.join(tree.stdlib, "ensurepip", "_bundled")
     found = {}
     for path in sorted(glob.glob(os.path.join(glob.escape(bundled), "*.whl"))):
         match = _BUNDLED_WHEEL.match(os.path.basename(path))
