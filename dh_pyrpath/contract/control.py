@@ -1,9 +1,8 @@
-"""Read debian/control: binary packages, what this build acts on, compat."""
+"""Read debian/control: binary packages, what this build acts on, the host architecture."""
 
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -32,7 +31,6 @@ class BinaryPackage:
 class SourceControl:
     source: str
     packages: tuple[BinaryPackage, ...]
-    compat: int
 
     @property
     def main_package(self) -> str:
@@ -44,7 +42,7 @@ class SourceControl:
 
 
 def read_control(path: str = CONTROL) -> SourceControl:
-    """Parse debian/control into its source name, binary packages and compat."""
+    """Parse debian/control into its source name and binary packages (debhelper checks the compat level)."""
     try:
         with open(path, encoding="utf-8") as fd:
             paragraphs = list(deb822.Deb822.iter_paragraphs(fd))
@@ -65,22 +63,7 @@ def read_control(path: str = CONTROL) -> SourceControl:
     )
     if not packages:
         raise PyrpathError(f"{path}: no binary package paragraph")
-    return SourceControl(source["Source"].strip(), packages, compat_level(source))
-
-
-def compat_level(source: deb822.Deb822, compat_file: str = "debian/compat") -> int:
-    """The debhelper compat level, from debhelper-compat (= N) or debian/compat."""
-    for field in ("Build-Depends", "Build-Depends-Arch", "Build-Depends-Indep"):
-        match = re.search(r"debhelper-compat\s*\(\s*=\s*(\d+)\s*\)", source.get(field, ""))
-        if match:
-            return int(match.group(1))
-    try:
-        with open(compat_file, encoding="utf-8") as fd:
-            return int(fd.read().split()[0])
-    except (OSError, ValueError, IndexError):
-        raise PyrpathError(
-            f"{CONTROL}: no debhelper compat level; add 'debhelper-compat (= 13)' to Build-Depends"
-        ) from None
+    return SourceControl(source["Source"].strip(), packages)
 
 
 @lru_cache(maxsize=None)

@@ -53,7 +53,6 @@ class BuildOptions:
     nopgo: bool = False
     nolto: bool = False
     nocheck: bool = False
-    nostrip: bool = False
     terse: bool = False
 
     @classmethod
@@ -72,7 +71,6 @@ class BuildOptions:
             nopgo="nopgo" in words,
             nolto="nolto" in words,
             nocheck="nocheck" in words,
-            nostrip="nostrip" in words,
             terse="terse" in words,
         )
 

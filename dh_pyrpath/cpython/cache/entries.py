@@ -86,7 +86,11 @@ def toolchain() -> dict[str, str]:
 
 
 def cache_key(request: BuildRequest, flags: dict[str, str]) -> str:
-    """A digest of the source, options, prefix, toolchain and flags."""
+    """A digest of the source, configure options, toolchain and flags.
+
+    The prefix in it is always the placeholder BUILD_PREFIX (the build is
+    relocatable): one entry serves every package prefix.
+    """
     material = {
         "recipe": RECIPE,
         "source": request.source_sha256,
