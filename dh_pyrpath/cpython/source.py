@@ -118,7 +118,7 @@ def unpack(source: PythonSource, into: str) -> str:
         shutil.copytree(source.path, into, symlinks=True, dirs_exist_ok=True)
     else:
         result = run(["tar", "-xf", source.path, "-C", into, "--strip-components=1", "--no-same-owner"],
-                     f"unpacking {source.origin}", check=False)
+                     f"unpacking {source.origin}", check=False, env=dict(os.environ, LC_ALL="C.UTF-8"))  # English, parsed
         if not result.ok:
             raise FieldError("Python-Source", unpack_failure(source.origin, into, result.output))
     if not os.path.isfile(os.path.join(into, "configure")):
