@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import glob
-import json
 import os
 import shutil
 
@@ -45,23 +44,3 @@ def install_wheel(tree: StagedTree, config: PackageConfig, wheel: str, log: str)
     run_pip(tree, config, ["install", "--no-compile", "--no-warn-script-location", *index_options(config),
                            *report_options(tree, "project"), wheel],
             log, f"pip install of {os.path.basename(wheel)}")
-
-
-def drop_local_direct_urls(site_packages: str) -> list[str]:
-    """Remove direct_url.json files recording a file:// build path (and their RECORD lines)."""
-    removed = []
-    for path in glob.glob(os.path.join(site_packages, "*.dist-info", "direct_url.json")):
-        with open(path, encoding="utf-8") as fd:
-            url = json.load(fd).get("url", "")
-        if not url.startswith("file:"):
-            continue
-        os.unlink(path)
-        removed.append(path)
-        record = os.path.join(os.path.dirname(path), "RECORD")
-        if os.path.isfile(record):
-            name = os.path.basename(os.path.dirname(path)) + "/direct_url.json,"
-            with open(record, encoding="utf-8") as fd:
-                lines = [line for line in fd if not line.startswith(name)]
-            with open(record, "w", encoding="utf-8") as fd:
-                fd.writelines(lines)
-    return removed
