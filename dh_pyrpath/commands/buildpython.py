@@ -87,21 +87,24 @@ def stage(invocation: Invocation, tree: str, destdir: str, prefix: str) -> None:
 
 
 def buildpython(invocation: Invocation) -> None:
-    for config in load_configs(invocation.packages, invocation.control, invocation.overrides):
-        package = config.package
-        destdir = stage_dir(package)
-        if invocation.no_act:
-            invocation.progress(f"would stage CPython from {config.python_source} at {destdir}{config.prefix}")
-            continue
-        os.makedirs(state_dir(package), exist_ok=True)
-        log = os.path.join(state_dir(package), "cpython-build.log")
-        if os.path.exists(log):
-            os.unlink(log)
-        tree, build_dir, version = obtain_tree(invocation, config, log)
-        stage(invocation, tree, destdir, config.prefix)
-        staged = StagedTree(package, destdir, config.prefix, version, (build_dir,))
-        check_staged(staged, is_static_interpreter(tuple(map(int, version.split(".")))))
-        staged.save()
+    invocation.each(load_configs(invocation.packages, invocation.control, invocation.overrides),
+                    lambda config: f"stage CPython from {config.python_source} at {stage_dir(config.package)}{config.prefix}",
+                    lambda config: stage_cpython(invocation, config))
+
+
+def stage_cpython(invocation: Invocation, config: PackageConfig) -> None:
+    """Obtain the package's CPython (cache or compile), stage it, check it, record it for the later commands."""
+    package = config.package
+    destdir = stage_dir(package)
+    os.makedirs(state_dir(package), exist_ok=True)
+    log = os.path.join(state_dir(package), "cpython-build.log")
+    if os.path.exists(log):
+        os.unlink(log)
+    tree, build_dir, version = obtain_tree(invocation, config, log)
+    stage(invocation, tree, destdir, config.prefix)
+    staged = StagedTree(package, destdir, config.prefix, version, (build_dir,))
+    check_staged(staged, is_static_interpreter(tuple(map(int, version.split(".")))))
+    staged.save()
 
 
 def main() -> None:

@@ -45,19 +45,21 @@ def add_maintainer_scripts(tree: StagedTree, config: PackageConfig) -> None:
 
 
 def install(invocation: Invocation) -> None:
-    for config in load_configs(invocation.packages, invocation.control, invocation.overrides):
-        package = config.package
-        if invocation.no_act:
-            invocation.progress(f"would finish {config.prefix} in {invocation.tmpdir(package)}")
-            continue
-        stage = load_staged(package, COMMAND)
-        check_links(stage, config)
-        tree, relocated = place(invocation, stage, invocation.tmpdir(package))
-        try:
-            finish(invocation, tree, config, relocated)
-        except BaseException:
-            remove_tree(tree.root)  # nothing half-finished stays in the package build tree
-            raise
+    invocation.each(load_configs(invocation.packages, invocation.control, invocation.overrides),
+                    lambda config: f"finish {config.prefix} in {invocation.tmpdir(config.package)}",
+                    lambda config: install_package(invocation, config))
+
+
+def install_package(invocation: Invocation, config: PackageConfig) -> None:
+    """Place the stage in the package build tree and finish it there; nothing half-finished stays."""
+    stage = load_staged(config.package, COMMAND)
+    check_links(stage, config)
+    tree, relocated = place(invocation, stage, invocation.tmpdir(config.package))
+    try:
+        finish(invocation, tree, config, relocated)
+    except BaseException:
+        remove_tree(tree.root)
+        raise
 
 
 def finish(invocation: Invocation, tree: StagedTree, config: PackageConfig, relocated: list[str]) -> None:

@@ -19,16 +19,18 @@ SUMMARY = ("Write /usr/share/doc/<pkg>/sbom.cdx.json: the CPython, Python distri
 
 
 def sbom(invocation: Invocation) -> None:
-    for config in load_configs(invocation.packages, invocation.control, invocation.overrides):
-        package = config.package
-        if invocation.no_act:
-            invocation.progress(f"would write {sbom_path(invocation.tmpdir(package), package)}")
-            continue
-        tree = load_staged(package, COMMAND).placed(invocation.tmpdir(package))  # the finished tree
-        found = collect(tree, load_cpython(package, COMMAND), pip_installs(package), substvars_file(package))
-        path = write_sbom(found, tree.destdir, [os.getcwd(), *tree.build_dirs])
-        invocation.progress(f"{package}: SBOM of CPython {found.cpython.version}, {len(found.distributions)} Python "
-                            f"distributions, {len(found.debian)} Debian libraries: {path}")
+    invocation.each([config.package for config in load_configs(invocation.packages, invocation.control,
+                                                                invocation.overrides)],
+                    lambda package: f"write {sbom_path(invocation.tmpdir(package), package)}",
+                    lambda package: write_package_sbom(invocation, package))
+
+
+def write_package_sbom(invocation: Invocation, package: str) -> None:
+    tree = load_staged(package, COMMAND).placed(invocation.tmpdir(package))  # the finished tree
+    found = collect(tree, load_cpython(package, COMMAND), pip_installs(package), substvars_file(package))
+    path = write_sbom(found, tree.destdir, [os.getcwd(), *tree.build_dirs])
+    invocation.progress(f"{package}: SBOM of CPython {found.cpython.version}, {len(found.distributions)} Python "
+                        f"distributions, {len(found.debian)} Debian libraries: {path}")
 
 
 def main() -> None:

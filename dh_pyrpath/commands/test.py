@@ -36,10 +36,8 @@ def test(invocation: Invocation) -> None:
         return
     for config in configs:
         validate_requirement_files(config.test_requirements)
-        if invocation.no_act:
-            invocation.progress(f"would run {config.package}'s Test-Command: {config.test_command}")
-            continue
-        test_package(invocation, config)
+    invocation.each(configs, lambda config: f"run {config.package}'s Test-Command: {config.test_command}",
+                    lambda config: test_package(invocation, config))
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ import argparse
 import os
 import sys
 from dataclasses import dataclass, field
+from typing import Callable, Iterable, TypeVar
 
 from dh_pyrpath.contract.control import SourceControl, buildable_packages, read_control
 from dh_pyrpath.errors import PyrpathError
@@ -90,6 +91,9 @@ class _State:
     positional: list[str] = field(default_factory=list)
 
 
+T = TypeVar("T")
+
+
 @dataclass(frozen=True)
 class Invocation:
     """One run of a dh_pyrpath_* command, after the debhelper contract applied."""
@@ -112,6 +116,14 @@ class Invocation:
         """A concise progress line, silenced by DH_QUIET or terse."""
         if not self.quiet:
             print(f"{self.command}: {message}", flush=True)
+
+    def each(self, items: Iterable[T], would: Callable[[T], str], act: Callable[[T], None]) -> None:
+        """act on each item in turn; under --no-act, only say what it would do ("would ...") and change nothing."""
+        for item in items:
+            if self.no_act:
+                self.progress("would " + would(item))
+            else:
+                act(item)
 
     def warn(self, message: str) -> None:
         print(f"{self.command}: warning: {message}", file=sys.stderr, flush=True)
