@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import os
 
-from conftest import ROOT
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 LAYERS = (
     ("errors", "hashing"),
