@@ -30,7 +30,7 @@ def remove_tree(path: str) -> None:
 
 
 def copy_tree(source: str, target: str, exclude: tuple[str, ...] = ()) -> None:
-    """Copy the directory source to target (which must not exist), modes and links kept; returns the argv run.
+    """Copy the directory source to target (which must not exist), modes and links kept.
 
     exclude holds tar --exclude patterns (matched against every name in the tree).
     """
