@@ -62,7 +62,7 @@ demo: install
 	examples/run-demo $(BUILD)/demo
 
 check: install deps-test
-	$(PYTHON) -m pytest -v tests
+	$(PYTHON) -m pytest -v --durations=40 tests
 
 check-fast: deps-test
 	$(PYTHON) -m pytest -q -m "not slow" tests

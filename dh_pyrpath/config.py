@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import re
 import shlex
 from dataclasses import dataclass
+from typing import Iterator
 
 from debian import deb822
 
 from dh_pyrpath.contract.control import SourceControl
-from dh_pyrpath.errors import PyrpathError
+from dh_pyrpath.contract.files import pkgfile
+from dh_pyrpath.errors import FieldError, PyrpathError
 from dh_pyrpath.prefixes import suggestion, system_directory
 
 FIELDS = (
@@ -69,6 +72,14 @@ class PackageConfig:
     # Runtime: debian:python3.X (= V): this package is a runtime package (dh_pyrpath/runtime/); its origin.
     runtime: str | None = None
 
+    @contextlib.contextmanager
+    def naming_fields(self) -> Iterator[None]:
+        """Inside it, a FieldError raised by a lower step names this file: one error line."""
+        try:
+            yield
+        except FieldError as exc:
+            raise self.error(exc.field, exc.message) from None
+
     def error(self, field: str | None, message: str) -> PyrpathError:
         """An error naming this configuration file and field."""
         where = f"{self.path}: {field}: " if field else f"{self.path}: "
@@ -77,10 +88,7 @@ class PackageConfig:
 
 def config_file(package: str, control: SourceControl) -> str | None:
     """debian/<pkg>.pyrpath, or debian/pyrpath for the main package, if present."""
-    candidates = [f"debian/{package}.pyrpath"]
-    if package == control.main_package:
-        candidates.append("debian/pyrpath")
-    return next((path for path in candidates if os.path.isfile(path)), None)
+    return pkgfile(package, "pyrpath", control)
 
 
 def handled_packages(packages: tuple[str, ...], control: SourceControl) -> list[str]:

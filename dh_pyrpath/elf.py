@@ -5,10 +5,10 @@ from __future__ import annotations
 import glob
 import os
 import re
-import subprocess
 from dataclasses import dataclass
 from typing import Callable
 
+from dh_pyrpath.contract.runner import run
 from dh_pyrpath.errors import PyrpathError
 
 ELF_MAGIC = b"\x7fELF"
@@ -47,12 +47,9 @@ def read_dynamic(paths: list[str]) -> dict[str, Dynamic]:
     result: dict[str, Dynamic] = {}
     for start in range(0, len(paths), _BATCH):
         chunk = paths[start:start + _BATCH]
-        try:
-            proc = subprocess.run(["readelf", "-dW", *chunk], capture_output=True, stdin=subprocess.DEVNULL,
-                                  env=dict(os.environ, LC_ALL="C"))
-        except OSError as exc:
-            raise PyrpathError(f"cannot run readelf ({exc.strerror}); install binutils") from None
-        for path, section in zip(chunk, _split_by_file(proc.stdout, chunk)):
+        proc = run(["readelf", "-dW", *chunk], "readelf -d (binutils)", reads=True, check=False,
+                   env=dict(os.environ, LC_ALL="C"), stderr_apart=True)
+        for path, section in zip(chunk, _split_by_file(proc.raw, chunk)):
             result[path] = parse_dynamic(section)
     return result
 
@@ -135,8 +132,8 @@ def _read_conf(path: str, dirs: list[str], seen: set[str]) -> None:
 def multiarch() -> str:
     """The host's multiarch triplet, e.g. x86_64-linux-gnu."""
     try:
-        out = subprocess.run(["gcc", "-print-multiarch"], capture_output=True, text=True).stdout.strip()
-    except OSError:
+        out = run(["gcc", "-print-multiarch"], "gcc -print-multiarch", reads=True, check=False).output.strip()
+    except PyrpathError:  # no gcc
         out = ""
     return out or f"{os.uname().machine}-linux-gnu"
 

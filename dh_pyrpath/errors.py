@@ -9,6 +9,13 @@ class PyrpathError(Exception):
     """
 
 
-def where(path: str, field: str | None = None) -> str:
-    """Format the 'file: field: ' prefix used by configuration errors."""
-    return f"{path}: {field}: " if field else f"{path}: "
+class FieldError(PyrpathError):
+    """A bad value of one configuration field, raised where the file is not known.
+
+    The caller that read the file names it: PackageConfig.naming_fields()
+    turns it into "debian/<pkg>.pyrpath: <field>: <message>".
+    """
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field, self.message = field, message

@@ -37,9 +37,20 @@ def stage_dir(package: str) -> str:
     return os.path.abspath(os.path.join(state_dir(package), "stage"))
 
 
+# What would redirect a private interpreter's loading: the caller's Python settings and library path.
+# LD_PRELOAD stays (fakeroot works through it, and what the interpreter writes must be root's in the .deb).
+_REDIRECTING = ("LD_LIBRARY_PATH", "VIRTUAL_ENV", "__PYVENV_LAUNCHER__")
+
+
+def interpreter_env(environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment a private interpreter runs in: the caller's, less what redirects what it loads."""
+    source = os.environ if environ is None else environ
+    return {k: v for k, v in source.items() if k not in _REDIRECTING and not k.startswith("PYTHON")}
+
+
 @dataclass(frozen=True)
 class StagedTree:
-    """What dh_pyrpath_buildpython staged, as the later commands need it."""
+    """A private tree under a DESTDIR: staged by dh_pyrpath_buildpython, then copied; where its parts are."""
 
     package: str
     destdir: str
@@ -57,17 +68,36 @@ class StagedTree:
         return os.path.abspath(self.destdir) + self.prefix
 
     @property
+    def bindir(self) -> str:
+        return os.path.join(self.root, "bin")
+
+    @property
     def python(self) -> str:
-        return os.path.join(self.root, "bin", f"python{self.short_version}")
+        """The interpreter, where the tree is now."""
+        return os.path.join(self.bindir, f"python{self.short_version}")
+
+    @property
+    def stdlib(self) -> str:
+        """lib/python3.X: the standard library, and site-packages below it."""
+        return os.path.join(self.root, "lib", f"python{self.short_version}")
 
     @property
     def site_packages(self) -> str:
-        return os.path.join(self.root, "lib", f"python{self.short_version}", "site-packages")
+        return os.path.join(self.stdlib, "site-packages")
+
+    @property
+    def include(self) -> str:
+        """include/python3.X: Python.h and the headers sdists compile against."""
+        return os.path.join(self.root, "include", f"python{self.short_version}")
 
     @property
     def final_python(self) -> str:
         """The interpreter's path once installed."""
         return os.path.join(self.prefix, "bin", f"python{self.short_version}")
+
+    def env(self) -> dict[str, str]:
+        """The environment to run this tree's interpreter in."""
+        return interpreter_env()
 
     def placed(self, destdir: str) -> "StagedTree":
         """The same tree copied into another DESTDIR (the package build tree)."""

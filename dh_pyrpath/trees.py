@@ -11,8 +11,8 @@ removed and copied with them.
 from __future__ import annotations
 
 import os
-import subprocess
 
+from dh_pyrpath.contract.runner import run, run_pipeline
 from dh_pyrpath.errors import PyrpathError
 
 # What never leaves the stage: bytecode is compiled for the final tree (or at install time).
@@ -23,26 +23,21 @@ def remove_tree(path: str) -> None:
     """rm -rf path (a file, link or directory); nothing when it does not exist."""
     if not os.path.lexists(path):
         return
-    result = subprocess.run(["rm", "-rf", "--", path], capture_output=True, text=True, stdin=subprocess.DEVNULL)
-    if result.returncode != 0:
-        detail = (result.stderr.strip().splitlines() or ["rm failed"])[-1]
+    result = run(["rm", "-rf", "--", path], f"removing {path}", check=False)
+    if not result.ok:
+        detail = (result.output.strip().splitlines() or ["rm failed"])[-1]
         raise PyrpathError(f"{path}: cannot remove ({detail}); check permissions")
 
 
-def copy_tree(source: str, target: str, exclude: tuple[str, ...] = ()) -> list[str]:
-    """Copy the directory source to target (which must not exist), modes and links kept; returns the argv run.
+def copy_tree(source: str, target: str, exclude: tuple[str, ...] = ()) -> None:
+    """Copy the directory source to target (which must not exist), modes and links kept.
 
     exclude holds tar --exclude patterns (matched against every name in the tree).
     """
     os.makedirs(target)
     pack = ["tar", "-C", source, "-cf", "-", *(f"--exclude={pattern}" for pattern in exclude), "."]
     unpack = ["tar", "-C", target, "-xf", "-"]
-    with subprocess.Popen(pack, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL) as packer:
-        unpacked = subprocess.run(unpack, stdin=packer.stdout, capture_output=True, text=True)
-        assert packer.stdout is not None and packer.stderr is not None
-        packer.stdout.close()
-        packed_errors = packer.stderr.read().decode(errors="replace")
-    if packer.returncode != 0 or unpacked.returncode != 0:
-        detail = ((packed_errors + unpacked.stderr).strip().splitlines() or ["tar failed"])[-1]
+    result = run_pipeline([pack, unpack], f"copying {source}", check=False)
+    if not result.ok:
+        detail = (result.output.strip().splitlines() or ["tar failed"])[-1]
         raise PyrpathError(f"{target}: cannot copy {source} there ({detail}); check free space and permissions")
-    return pack + ["|"] + unpack

@@ -52,18 +52,3 @@ def find_in_file(path: str, needles: list[Needle]) -> str | None:
                     return os.fsdecode(match.group(0))
                 start = data.find(literal, start + 1)
     return None
-
-
-def files_containing(root: str, needles: list[str]) -> list[tuple[str, str]]:
-    """(file, needle) for every regular file under root containing one of the needles."""
-    compiled = literal_needles(needles)
-    hits = []
-    for dirpath, _, filenames in os.walk(root):
-        for name in filenames:
-            path = os.path.join(dirpath, name)
-            if os.path.islink(path) or not os.path.isfile(path):
-                continue
-            found = find_in_file(path, compiled)
-            if found:
-                hits.append((path, found))
-    return hits

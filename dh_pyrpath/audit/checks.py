@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 
 from dh_pyrpath.audit.buildpath import build_path_needles, find_in_file
@@ -23,8 +22,10 @@ from dh_pyrpath.audit.findings import Finding, Layout, Report, printable
 from dh_pyrpath.audit.probe import PYTHON_NAME, is_libpython, runtime_audit
 from dh_pyrpath.audit.sbom import sbom_findings
 from dh_pyrpath.audit.scripts import check_maintainer_scripts
+from dh_pyrpath.contract.runner import run
 from dh_pyrpath.elf import Dynamic, default_dirs, expand_origin, is_elf, is_system_dir, read_dynamic, resolve
 from dh_pyrpath.errors import PyrpathError
+from dh_pyrpath.staging import StagedTree
 
 # What a symbolic link under the prefix may not point outside of it for: code.
 _CODE = re.compile(r"(\.so(\.[0-9]+)*|\.py|\.pth)$")
@@ -311,10 +312,10 @@ def audit_deb(deb: str, prefix: str | None, build_paths: list[str]) -> Report:
     try:
         root, control = os.path.join(work, "root"), os.path.join(work, "control")
         for option, directory in (("-x", root), ("-e", control)):
-            result = subprocess.run(["dpkg-deb", option, deb, directory], capture_output=True, text=True,
-                                    errors="replace", stdin=subprocess.DEVNULL)
-            if result.returncode != 0:
-                detail = (result.stderr.strip().splitlines() or ["dpkg-deb failed"])[-1]
+            # reads: it unpacks into a scratch directory of its own, never into debian/
+            result = run(["dpkg-deb", option, deb, directory], f"dpkg-deb {option}", reads=True, check=False)
+            if not result.ok:
+                detail = (result.output.strip().splitlines() or ["dpkg-deb failed"])[-1]
                 raise PyrpathError(f"{printable(deb)}: not a readable .deb ({detail}); give a .deb or an installed prefix")
         return audit_tree(root, deb, prefix, build_paths, control)
     finally:
@@ -336,3 +337,23 @@ def audit(target: str, prefix: str | None = None, build_paths: list[str] | None 
         return audit_deb(target, prefix, paths)
     raise PyrpathError(f"{printable(target)}: no such file or directory; give a .deb or an installed prefix "
                        "such as /opt/<package>")
+
+
+def refuse_leaks(tree: StagedTree) -> None:
+    """Fail when the finished tree breaks isolation: the static part of pyrpath audit.
+
+    Build paths are the source directory, CPython's build directory and any
+    debhelper staging path; ELF files must find libpython under the prefix,
+    and every Python #! must run the prefix's interpreter.
+    """
+    root = os.path.abspath(tree.destdir)
+    report = static_audit(Layout(root, tree.prefix), tree.destdir, [os.getcwd(), *tree.build_dirs])
+    if report.findings:
+        findings = report.sorted_findings()
+        shown = "; ".join(f.line() for f in findings[:3])
+        more = f"; and {len(findings) - 3} more" if len(findings) > 3 else ""
+        raise PyrpathError(
+            f"{len(findings)} isolation finding(s) in {tree.destdir}: {shown}{more}; run "
+            f"pyrpath audit --prefix {tree.prefix} {tree.destdir} for all, and fix what put them there "
+            "(a dh-pyrpath bug or a package writing its build path: please report it)"
+        )

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 
 from dh_pyrpath.audit.findings import Finding
+from dh_pyrpath.contract.runner import run
 from dh_pyrpath.elf import is_system_dir
-from dh_pyrpath.errors import PyrpathError
+from dh_pyrpath.staging import interpreter_env
 
 # An interpreter's file name: python, python3, python3.11.
 PYTHON_NAME = re.compile(r"^python[0-9.]*$")
@@ -104,7 +104,7 @@ def probe_env() -> dict[str, str]:
     setuptools would refuse to import after another module imported the
     stdlib's distutils; its own switch lets it import in any order.
     """
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "LD_")) and k != "VIRTUAL_ENV"}
+    env = {k: v for k, v in interpreter_env().items() if not k.startswith("LD_")}  # the host's preloads too
     env["SETUPTOOLS_USE_DISTUTILS"] = "stdlib"
     return env
 
@@ -128,18 +128,14 @@ def runtime_audit(prefix: str) -> tuple[list[Finding], list[str], int]:
     python = main_interpreter(prefix)
     if python is None:
         return [Finding("interpreter", f"{prefix}/bin", "no runnable python3.X; nothing imported")], [], 0
+    # A module that hangs on import: "<python>: importing the installed modules: did not finish within N s".
+    result = run([python, "-I", "-B", "-c", PROBE, prefix], f"{python}: importing the installed modules", reads=True,
+                 check=False, env=probe_env(), cwd="/", timeout=_PROBE_TIMEOUT, stderr_apart=True)
     try:
-        result = subprocess.run([python, "-I", "-B", "-c", PROBE, prefix], capture_output=True, text=True,
-                                errors="replace", env=probe_env(), cwd="/", stdin=subprocess.DEVNULL,
-                                timeout=_PROBE_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        raise PyrpathError(f"{python}: importing the installed modules took over {_PROBE_TIMEOUT} s; "
-                           "a module hangs on import") from None
-    try:
-        report = json.loads(result.stdout)
+        report = json.loads(result.output)
     except ValueError:
-        tail = (result.stderr.strip().splitlines() or ["no output"])[-1]
-        return [Finding("interpreter", python, f"does not run the import probe (exit status {result.returncode}: "
+        tail = (result.errors.strip().splitlines() or ["no output"])[-1]
+        return [Finding("interpreter", python, f"does not run the import probe (exit status {result.status}: "
                                                f"{tail})")], [], 0
     return probe_findings(prefix, python, report)
 

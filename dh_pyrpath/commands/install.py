@@ -4,26 +4,20 @@ from __future__ import annotations
 
 import os
 
-from dh_pyrpath.audit.checks import static_audit
-from dh_pyrpath.audit.findings import Layout
+from dh_pyrpath.audit.checks import refuse_leaks
 from dh_pyrpath.config import PackageConfig, load_configs
 from dh_pyrpath.contract.command import run
+from dh_pyrpath.contract.files import add_snippet
 from dh_pyrpath.contract.invocation import Invocation
 from dh_pyrpath.cpython.relocate import relocate
 from dh_pyrpath.dpkg import builtusing
 from dh_pyrpath.dpkg.links import check_links, create_links
 from dh_pyrpath.dpkg.lintian import write_overrides
-from dh_pyrpath.dpkg.maintscripts import add_snippet, clean_snippet, compile_snippet, purge_prefix_snippet
+from dh_pyrpath.dpkg.maintscripts import clean_snippet, compile_snippet, purge_prefix_snippet
 from dh_pyrpath.dpkg.prebuilt_binaries import prebuilt_elf_files, record, set_aside
-from dh_pyrpath.errors import PyrpathError
-from dh_pyrpath.project.wheel import drop_local_direct_urls
 from dh_pyrpath.runtime import package as runtime_package
 from dh_pyrpath.staging import StagedTree, load_staged, state_dir
-from dh_pyrpath.tree.bytecode import compile_tree, remove_bytecode
-from dh_pyrpath.tree.filetimes import set_times, source_date_epoch
-from dh_pyrpath.tree.records import refresh_records
-from dh_pyrpath.tree.shebang import rewrite_tree
-from dh_pyrpath.tree.slim import slim
+from dh_pyrpath.tree.finish import finish_tree
 from dh_pyrpath.trees import BYTECODE, copy_tree, remove_tree
 
 COMMAND = "dh_pyrpath_install"
@@ -39,29 +33,8 @@ def place(invocation: Invocation, stage: StagedTree, destdir: str) -> tuple[Stag
     tree = stage.placed(destdir)
     remove_tree(tree.root)
     os.makedirs(os.path.dirname(tree.root), exist_ok=True)
-    invocation.show(copy_tree(stage.root, tree.root, exclude=BYTECODE))
+    copy_tree(stage.root, tree.root, exclude=BYTECODE)
     return tree, relocate(tree.root, tree.prefix, old_prefix=stage.root)
-
-
-def finalise(invocation: Invocation, tree: StagedTree, config: PackageConfig, relocated: list[str], log: str) -> None:
-    """Shebangs, slimming, bytecode, permissions and file times of the placed prefix."""
-    drop_local_direct_urls(tree.site_packages)
-    slim(tree.root, tree.short_version, config.slim)
-    rewritten = rewrite_tree(tree.root, tree.root, tree.prefix, tree.final_python)
-    refresh_records(tree.site_packages, sorted(set(relocated) | set(rewritten)))
-    remove_bytecode(tree.root)
-    if config.bytecode == "build":
-        compile_at_build_time(invocation, tree, log)
-    epoch = source_date_epoch()
-    if epoch is not None:
-        set_times(tree.root, epoch)
-
-
-def compile_at_build_time(invocation: Invocation, tree: StagedTree, log: str) -> None:
-    """Bytecode: build: ship checked-hash .pyc (for read-only images); else postinst compiles."""
-    invocation.progress("compile bytecode (checked-hash)")
-    if compile_tree(tree, invocation.build.parallel, log) != 0:
-        invocation.warn(f"some files did not byte-compile (they will run from source); see {log}")
 
 
 def add_maintainer_scripts(tree: StagedTree, config: PackageConfig) -> None:
@@ -73,47 +46,10 @@ def add_maintainer_scripts(tree: StagedTree, config: PackageConfig) -> None:
         add_snippet(package, "prerm", COMMAND, clean_snippet(tree.final_python, config.prefix, package))
 
 
-def refuse_leaks(tree: StagedTree) -> None:
-    """Fail when the finished tree breaks isolation: the static part of pyrpath audit.
-
-    Build paths are the source directory, CPython's build directory and any
-    debhelper staging path; ELF files must find libpython under the prefix,
-    and every Python #! must run the prefix's interpreter.
-    """
-    root = os.path.abspath(tree.destdir)
-    report = static_audit(Layout(root, tree.prefix), tree.destdir, [os.getcwd(), *tree.build_dirs])
-    if report.findings:
-        findings = report.sorted_findings()
-        shown = "; ".join(f.line() for f in findings[:3])
-        more = f"; and {len(findings) - 3} more" if len(findings) > 3 else ""
-        raise PyrpathError(
-            f"{len(findings)} isolation finding(s) in {tree.destdir}: {shown}{more}; run "
-            f"pyrpath audit --prefix {tree.prefix} {tree.destdir} for all, and fix what put them there "
-            "(a dh-pyrpath bug or a package writing its build path: please report it)"
-        )
-
-
 def install(invocation: Invocation) -> None:
     configs = load_configs(invocation.packages, invocation.control, invocation.overrides)
-    for config in configs:
-        package = config.package
-        if invocation.no_act:
-            invocation.progress(f"would finish {config.prefix} in {invocation.tmpdir(package)}")
-            continue
-        if config.runtime:
-            target = runtime_package.place(invocation, config, invocation.tmpdir(package), COMMAND)
-            invocation.progress(f"{package}: runtime tree, manifest and record in {target}")
-            builtusing.apply(package, invocation.tmpdir(package))
-            continue
-        stage = load_staged(package, COMMAND)
-        check_links(stage, config)
-        tree, relocated = place(invocation, stage, invocation.tmpdir(package))
-        try:
-            finish(invocation, tree, config, relocated)
-        except BaseException:
-            remove_tree(tree.root)  # nothing half-finished stays in the package build tree
-            raise
-        builtusing.apply(package, invocation.tmpdir(package))
+    invocation.each(configs, lambda config: f"finish {config.prefix} in {invocation.tmpdir(config.package)}",
+                    lambda config: install_package(invocation, config))
     if not invocation.no_act:
         # dh_gencontrol is given -DStatic-Built-Using=${pyrpath:Static-Built-Using} for every package: define it
         # (empty) for the packages dh-pyrpath does not handle, or dpkg-gencontrol warns that it is undefined.
@@ -121,10 +57,29 @@ def install(invocation: Invocation) -> None:
             builtusing.set_substvar(f"debian/{package}.substvars", builtusing.SUBSTVAR, "")
 
 
+def install_package(invocation: Invocation, config: PackageConfig) -> None:
+    """Place the stage in the package build tree and finish it there; nothing half-finished stays."""
+    package = config.package
+    if config.runtime:
+        target = runtime_package.place(invocation, config, invocation.tmpdir(package), COMMAND)
+        invocation.progress(f"{package}: runtime tree, manifest and record in {target}")
+        builtusing.apply(package, invocation.tmpdir(package))
+        return
+    stage = load_staged(package, COMMAND)
+    check_links(stage, config)
+    tree, relocated = place(invocation, stage, invocation.tmpdir(package))
+    try:
+        finish(invocation, tree, config, relocated)
+    except BaseException:
+        remove_tree(tree.root)
+        raise
+    builtusing.apply(package, invocation.tmpdir(package))
+
+
 def finish(invocation: Invocation, tree: StagedTree, config: PackageConfig, relocated: list[str]) -> None:
-    """Make the placed tree final, then everything of the package that depends on it."""
+    """The /usr/bin links, the tree made final (step 4), what makes it a Debian package (step 5), the audit."""
     create_links(tree, config)
-    finalise(invocation, tree, config, relocated, os.path.join(state_dir(tree.package), "install.log"))
+    finish_tree(invocation, tree, config, relocated, os.path.join(state_dir(tree.package), "install.log"))
     prebuilt = prebuilt_elf_files(tree.site_packages)
     write_overrides(invocation, tree, prebuilt, config.bytecode)
     add_maintainer_scripts(tree, config)

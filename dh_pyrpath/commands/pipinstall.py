@@ -26,31 +26,39 @@ def install_pins(invocation: Invocation, tree: StagedTree, config: PackageConfig
         return
     source = f"wheelhouse {config.wheelhouse}" if config.wheelhouse else "the configured index"
     invocation.progress(f"pip install {count} requirements from {source} into {config.prefix}")
-    install_requirements(tree, config, os.path.join(state_dir(config.package), "pip.log"), echo=invocation.verbose)
+    install_requirements(tree, config, os.path.join(state_dir(config.package), "pip.log"))
 
 
 def install_project(invocation: Invocation, tree: StagedTree, config: PackageConfig) -> None:
     invocation.progress(f"build and install the project into {config.prefix}")
     log = os.path.join(state_dir(config.package), "project.log")
-    wheel = build_wheel(tree, config, log, echo=invocation.verbose)
-    install_wheel(tree, config, wheel, log, echo=invocation.verbose)
+    wheel = build_wheel(tree, config, log)
+    install_wheel(tree, config, wheel, log)
 
 
 def pipinstall(invocation: Invocation) -> None:
-    for config in load_configs(invocation.packages, invocation.control, invocation.overrides):
-        if config.runtime:
-            continue  # a runtime package ships CPython as built, nothing installed into it
-        pins = validate_requirement_files(config.requirements)
-        for pin in unpinned(pins):
-            invocation.warn(f"{pin.where}: {pin.name}{pin.specifier} is not pinned to one version (==)")
-        if invocation.no_act:
-            project = " and the project" if config.install_project else ""
-            invocation.progress(f"would pip install {len(pins)} requirements{project} for {config.package}")
-            continue
-        tree = load_staged(config.package, COMMAND)
-        install_pins(invocation, tree, config, len(pins))
-        if config.install_project:
-            install_project(invocation, tree, config)
+    # A runtime package ships CPython as built, nothing is installed into it.
+    configs = [c for c in load_configs(invocation.packages, invocation.control, invocation.overrides) if not c.runtime]
+    pins = {config.package: checked_pins(invocation, config) for config in configs}
+    invocation.each(configs,
+                    lambda config: f"pip install {pins[config.package]} requirements"
+                                   f"{' and the project' if config.install_project else ''} for {config.package}",
+                    lambda config: install_all(invocation, config, pins[config.package]))
+
+
+def checked_pins(invocation: Invocation, config: PackageConfig) -> int:
+    """The number of pins of the package's requirements files, warning about those that pin no one version."""
+    pins = validate_requirement_files(config.requirements)
+    for pin in unpinned(pins):
+        invocation.warn(f"{pin.where}: {pin.name}{pin.specifier} is not pinned to one version (==)")
+    return len(pins)
+
+
+def install_all(invocation: Invocation, config: PackageConfig, count: int) -> None:
+    tree = load_staged(config.package, COMMAND)
+    install_pins(invocation, tree, config, count)
+    if config.install_project:
+        install_project(invocation, tree, config)
 
 
 def main() -> None:

@@ -6,8 +6,9 @@ import os
 
 from dh_pyrpath.config import handled_packages
 from dh_pyrpath.contract.command import run
+from dh_pyrpath.contract.files import add_substvar
 from dh_pyrpath.contract.invocation import Invocation
-from dh_pyrpath.dpkg.prebuilt_binaries import add_to_substvar, put_back, recorded, shlibs_depends
+from dh_pyrpath.dpkg.prebuilt_binaries import put_back, recorded, shlibs_depends
 from dh_pyrpath.staging import state_dir
 
 COMMAND = "dh_pyrpath_prebuilt"
@@ -16,20 +17,24 @@ SUMMARY = ("Put the binaries of prebuilt wheels back once dh_dwz, dh_strip and d
 
 
 def prebuilt(invocation: Invocation) -> None:
-    for package in handled_packages(invocation.packages, invocation.control):
-        files = recorded(state_dir(package))
-        if invocation.no_act:
-            invocation.progress(f"would put back {len(files)} prebuilt file(s) into {invocation.tmpdir(package)}")
-            continue
-        destdir = invocation.tmpdir(package)
-        moved = put_back(state_dir(package), destdir)
-        if not moved:
-            continue
-        depends = shlibs_depends(destdir, files, os.path.join(state_dir(package), "shlibdeps.log"))
-        if depends:
-            add_to_substvar(f"debian/{package}.substvars", "shlibs:Depends", depends)
-        invocation.progress(f"{package}: put back {moved} prebuilt wheel binaries (not stripped); they need: "
-                            f"{depends or 'nothing more'}")
+    invocation.each(handled_packages(invocation.packages, invocation.control),
+                    lambda package: f"put back {len(recorded(state_dir(package)))} prebuilt file(s) into "
+                                    f"{invocation.tmpdir(package)}",
+                    lambda package: put_back_binaries(invocation, package))
+
+
+def put_back_binaries(invocation: Invocation, package: str) -> None:
+    """The prebuilt binaries back into the package build tree, and the libraries they need into shlibs:Depends."""
+    destdir = invocation.tmpdir(package)
+    files = recorded(state_dir(package))
+    moved = put_back(state_dir(package), destdir)
+    if not moved:
+        return
+    depends = shlibs_depends(destdir, files, os.path.join(state_dir(package), "shlibdeps.log"))
+    if depends:
+        add_substvar(package, "shlibs:Depends", depends)
+    invocation.progress(f"{package}: put back {moved} prebuilt wheel binaries (not stripped); they need: "
+                        f"{depends or 'nothing more'}")
 
 
 def main() -> None:

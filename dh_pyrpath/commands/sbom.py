@@ -6,6 +6,7 @@ import os
 
 from dh_pyrpath.config import load_configs
 from dh_pyrpath.contract.command import run
+from dh_pyrpath.contract.files import substvars_file
 from dh_pyrpath.contract.invocation import Invocation
 from dh_pyrpath.sbom.collect import collect
 from dh_pyrpath.sbom.inputs import load_cpython, pip_installs
@@ -18,18 +19,18 @@ SUMMARY = ("Write /usr/share/doc/<pkg>/sbom.cdx.json: the CPython, Python distri
 
 
 def sbom(invocation: Invocation) -> None:
-    for config in load_configs(invocation.packages, invocation.control, invocation.overrides):
-        package = config.package
-        if config.runtime:
-            continue  # a runtime package's record is its entry.json; the services' SBOMs name it
-        if invocation.no_act:
-            invocation.progress(f"would write {sbom_path(invocation.tmpdir(package), package)}")
-            continue
-        tree = load_staged(package, COMMAND).placed(invocation.tmpdir(package))  # the finished tree
-        found = collect(tree, load_cpython(package, COMMAND), pip_installs(package), f"debian/{package}.substvars")
-        path = write_sbom(found, tree.destdir, [os.getcwd(), *tree.build_dirs])
-        invocation.progress(f"{package}: SBOM of CPython {found.cpython.version}, {len(found.distributions)} Python "
-                            f"distributions, {len(found.debian)} Debian libraries: {path}")
+    invocation.each([config.package for config in load_configs(invocation.packages, invocation.control,
+                                                                invocation.overrides)],
+                    lambda package: f"write {sbom_path(invocation.tmpdir(package), package)}",
+                    lambda package: write_package_sbom(invocation, package))
+
+
+def write_package_sbom(invocation: Invocation, package: str) -> None:
+    tree = load_staged(package, COMMAND).placed(invocation.tmpdir(package))  # the finished tree
+    found = collect(tree, load_cpython(package, COMMAND), pip_installs(package), substvars_file(package))
+    path = write_sbom(found, tree.destdir, [os.getcwd(), *tree.build_dirs])
+    invocation.progress(f"{package}: SBOM of CPython {found.cpython.version}, {len(found.distributions)} Python "
+                        f"distributions, {len(found.debian)} Debian libraries: {path}")
 
 
 def main() -> None:

@@ -23,10 +23,9 @@ def test_package(invocation: Invocation, config: PackageConfig) -> None:
     scratch = prepare(load_staged(config.package, COMMAND))
     if config.test_requirements:
         invocation.progress(f"pip install {', '.join(config.test_requirements)} into a throwaway copy of {config.prefix}")
-        install_test_requirements(scratch, config, echo=invocation.verbose)
+        install_test_requirements(scratch, config)
     invocation.progress(f"{config.package}: {config.test_command} (log: {scratch.log})")
-    invocation.show(["sh", "-c", config.test_command or ""])
-    run_tests(scratch, config, echo=invocation.verbose)
+    run_tests(scratch, config)
     clean_up(scratch)
 
 
@@ -37,10 +36,8 @@ def test(invocation: Invocation) -> None:
         return
     for config in configs:
         validate_requirement_files(config.test_requirements)
-        if invocation.no_act:
-            invocation.progress(f"would run {config.package}'s Test-Command: {config.test_command}")
-            continue
-        test_package(invocation, config)
+    invocation.each(configs, lambda config: f"run {config.package}'s Test-Command: {config.test_command}",
+                    lambda config: test_package(invocation, config))
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from typing import Callable, NoReturn
 
+from dh_pyrpath.contract import runner
 from dh_pyrpath.contract.invocation import CONFIG_OPTIONS, Invocation, parse_invocation, record_in_log
 from dh_pyrpath.errors import PyrpathError
 
@@ -47,6 +48,7 @@ def run(command: str, summary: str, steps: Callable[[Invocation], None], argv: l
 
     def act() -> None:
         invocation = parse_invocation(command, args)
+        runner.configure(invocation.verbose, invocation.no_act)
         steps(invocation)
         record_in_log(invocation)
 

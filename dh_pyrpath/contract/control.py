@@ -1,16 +1,15 @@
-"""Read debian/control: binary packages, what this build acts on, compat."""
+"""Read debian/control: binary packages, what this build acts on, the host architecture."""
 
 from __future__ import annotations
 
 import os
-import re
-import subprocess
 from dataclasses import dataclass
 from functools import lru_cache
 
 from debian import deb822
 from debian._arch_table import DpkgArchTable
 
+from dh_pyrpath.contract.runner import run
 from dh_pyrpath.errors import PyrpathError
 
 CONTROL = "debian/control"
@@ -32,7 +31,6 @@ class BinaryPackage:
 class SourceControl:
     source: str
     packages: tuple[BinaryPackage, ...]
-    compat: int
 
     @property
     def main_package(self) -> str:
@@ -44,7 +42,7 @@ class SourceControl:
 
 
 def read_control(path: str = CONTROL) -> SourceControl:
-    """Parse debian/control into its source name, binary packages and compat."""
+    """Parse debian/control into its source name and binary packages (debhelper checks the compat level)."""
     try:
         with open(path, encoding="utf-8") as fd:
             paragraphs = list(deb822.Deb822.iter_paragraphs(fd))
@@ -65,36 +63,31 @@ def read_control(path: str = CONTROL) -> SourceControl:
     )
     if not packages:
         raise PyrpathError(f"{path}: no binary package paragraph")
-    return SourceControl(source["Source"].strip(), packages, compat_level(source))
-
-
-def compat_level(source: deb822.Deb822, compat_file: str = "debian/compat") -> int:
-    """The debhelper compat level, from debhelper-compat (= N) or debian/compat."""
-    for field in ("Build-Depends", "Build-Depends-Arch", "Build-Depends-Indep"):
-        match = re.search(r"debhelper-compat\s*\(\s*=\s*(\d+)\s*\)", source.get(field, ""))
-        if match:
-            return int(match.group(1))
-    try:
-        with open(compat_file, encoding="utf-8") as fd:
-            return int(fd.read().split()[0])
-    except (OSError, ValueError, IndexError):
-        raise PyrpathError(
-            f"{CONTROL}: no debhelper compat level; add 'debhelper-compat (= 13)' to Build-Depends"
-        ) from None
+    return SourceControl(source["Source"].strip(), packages)
 
 
 @lru_cache(maxsize=None)
 def host_arch() -> str:
     """DEB_HOST_ARCH, from the environment (as dpkg-buildpackage exports it) or dpkg."""
-    arch = os.environ.get("DEB_HOST_ARCH")
-    if arch:
-        return arch
+    return _architecture_value("DEB_HOST_ARCH")
+
+
+def host_arch_os() -> str:
+    """DEB_HOST_ARCH_OS (linux, hurd, kfreebsd)."""
+    return _architecture_value("DEB_HOST_ARCH_OS")
+
+
+def _architecture_value(name: str) -> str:
+    value = os.environ.get(name)
+    if value:
+        return value
     try:
-        return subprocess.run(
-            ["dpkg-architecture", "-qDEB_HOST_ARCH"], check=True, capture_output=True, text=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        raise PyrpathError("dpkg-architecture failed; install dpkg-dev") from None
+        result = run(["dpkg-architecture", f"-q{name}"], "dpkg-architecture", reads=True, check=False, stderr_apart=True)
+    except PyrpathError:
+        result = None
+    if result is None or not result.ok:
+        raise PyrpathError("dpkg-architecture failed; install dpkg-dev")
+    return result.output.strip()
 
 
 @lru_cache(maxsize=1)

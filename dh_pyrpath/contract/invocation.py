@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import shlex
 import sys
 from dataclasses import dataclass, field
+from typing import Callable, Iterable, TypeVar
 
 from dh_pyrpath.contract.control import SourceControl, buildable_packages, read_control
 from dh_pyrpath.errors import PyrpathError
@@ -54,7 +54,6 @@ class BuildOptions:
     nopgo: bool = False
     nolto: bool = False
     nocheck: bool = False
-    nostrip: bool = False
     terse: bool = False
 
     @classmethod
@@ -73,7 +72,6 @@ class BuildOptions:
             nopgo="nopgo" in words,
             nolto="nolto" in words,
             nocheck="nocheck" in words,
-            nostrip="nostrip" in words,
             terse="terse" in words,
         )
 
@@ -91,6 +89,9 @@ class _State:
     tmpdir: str | None = None
     overrides: dict[str, str] = field(default_factory=dict)
     positional: list[str] = field(default_factory=list)
+
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -116,10 +117,13 @@ class Invocation:
         if not self.quiet:
             print(f"{self.command}: {message}", flush=True)
 
-    def show(self, argv: list[str]) -> None:
-        """With -v, echo a command that changes debian/, tab-indented like debhelper."""
-        if self.verbose:
-            print("\t" + shlex.join(argv), flush=True)
+    def each(self, items: Iterable[T], would: Callable[[T], str], act: Callable[[T], None]) -> None:
+        """act on each item in turn; under --no-act, only say what it would do ("would ...") and change nothing."""
+        for item in items:
+            if self.no_act:
+                self.progress("would " + would(item))
+            else:
+                act(item)
 
     def warn(self, message: str) -> None:
         print(f"{self.command}: warning: {message}", file=sys.stderr, flush=True)

@@ -12,11 +12,11 @@ from __future__ import annotations
 import glob
 import os
 import re
-import subprocess
 import tempfile
 
 from debian import deb822, debian_support
 
+from dh_pyrpath.contract.runner import run
 from dh_pyrpath.errors import PyrpathError
 
 SUITES = ("bullseye", "bookworm", "trixie")
@@ -121,12 +121,12 @@ def source_version(package: str, orig: str) -> str | None:
     sources_dir = os.path.join(state, "sources.list.d")
     if not os.path.isdir(sources_dir):
         return None
-    result = subprocess.run(["apt-cache", *_apt_options(state, sources_dir), "showsrc", package],
-                            capture_output=True, text=True, stdin=subprocess.DEVNULL)
-    if result.returncode != 0:
+    result = run(["apt-cache", *_apt_options(state, sources_dir), "showsrc", package], "apt-cache showsrc",
+                 reads=True, check=False)
+    if not result.ok:
         return None
     name = os.path.basename(orig)
-    versions = [entry["Version"] for entry in deb822.Sources.iter_paragraphs(result.stdout.splitlines(),
+    versions = [entry["Version"] for entry in deb822.Sources.iter_paragraphs(result.output.splitlines(),
                                                                               use_apt_pkg=False)
                 if entry.get("Package") == package and "Version" in entry
                 and any(f.get("name") == name for f in entry.get("Files", []))]
@@ -139,14 +139,8 @@ def _orig_in(directory: str, package: str) -> str | None:
 
 
 def _apt(argv: list[str], log: str, what: str, cwd: str | None = None) -> None:
-    os.makedirs(os.path.dirname(os.path.abspath(log)), exist_ok=True)
-    with open(log, "ab") as out:
-        out.write(("$ " + " ".join(argv) + "\n").encode())
-        out.flush()
-        result = subprocess.run(argv, cwd=cwd, stdout=out, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
-    errors = [line for line in result.stderr.decode(errors="replace").splitlines() if line.startswith("E:")]
-    with open(log, "ab") as out:
-        out.write(result.stderr)
-    if result.returncode != 0:
-        detail = errors[0][2:].strip() if errors else f"exit status {result.returncode}"
-        raise PyrpathError(f"{what} failed: {detail}; log: {log}")
+    """An apt-get step, logged; its failure named by apt's own first E: line."""
+    def first_error(output: str) -> str | None:
+        errors = [line[2:].strip() for line in output.splitlines() if line.startswith("E:")]
+        return f"{what} failed: {errors[0]}" if errors else None
+    run(argv, what, log=log, cwd=cwd, explain=first_error)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 from dataclasses import dataclass
 from typing import Callable
 
 from dh_pyrpath.contract.invocation import BuildOptions
-from dh_pyrpath.contract.runner import run_logged
+from dh_pyrpath.contract.runner import run
 from dh_pyrpath.cpython.flags import core_flags
 from dh_pyrpath.errors import PyrpathError
+from dh_pyrpath.staging import StagedTree, interpreter_env
 
 # stdlib extension modules a service may need, and the -dev package each needs.
 REQUIRED_MODULES = {
@@ -101,16 +101,10 @@ class BuildRequest:
         return ["LINK_PYTHON_DEPS=$(LIBRARY_DEPS) $(LIBRARY_OBJS)", "LINK_PYTHON_OBJS=$(LIBRARY_OBJS)"]
 
 
-def interpreter(root: str, prefix: str, short_version: str) -> str:
-    """The versioned interpreter of a tree installed under root (a DESTDIR)."""
-    return os.path.join(root + prefix, "bin", f"python{short_version}")
-
-
 def clean_env() -> dict[str, str]:
     """The environment for configure/make: no flags or paths inherited from dh."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("CFLAGS", "CPPFLAGS", "CXXFLAGS", "LDFLAGS", "LD_LIBRARY_PATH", "MAKEFLAGS", "MFLAGS")
-           and not k.startswith("PYTHON")}
+    env = {k: v for k, v in interpreter_env().items()
+           if k not in ("CFLAGS", "CPPFLAGS", "CXXFLAGS", "LDFLAGS", "MAKEFLAGS", "MFLAGS")}
     env["LC_ALL"] = "C.UTF-8"
     return env
 
@@ -136,13 +130,13 @@ def compile_and_install(request: BuildRequest, src: str, destdir: str, log: str,
     configure = ["./configure", *request.configure_args(),
                  f"CFLAGS_NODIST={flags.cflags_nodist}", f"LDFLAGS_NODIST={flags.ldflags_nodist}"]
     progress(f"configure CPython {'.'.join(map(str, request.version))} (relocatable, --prefix={request.prefix})")
-    run_logged(configure, log, "CPython configure", cwd=src, env=env)
+    run(configure, "CPython configure", log=log, cwd=src, env=env)
     progress(f"make -j{request.build.parallel} (log: {log})")
     variables = request.make_variables()
-    run_logged(["make", f"-j{request.build.parallel}", *variables], log, "CPython make", cwd=src, env=env)
+    run(["make", f"-j{request.build.parallel}", *variables], "CPython make", log=log, cwd=src, env=env)
     progress("make install")
-    run_logged(["make", "install", f"DESTDIR={os.path.abspath(destdir)}", *variables], log, "CPython make install",
-               cwd=src, env=env)
+    run(["make", "install", f"DESTDIR={os.path.abspath(destdir)}", *variables], "CPython make install", log=log,
+        cwd=src, env=env)
 
 
 def scrub_build_paths(destdir: str, prefix: str, short_version: str, build_dir: str) -> list[str]:
@@ -187,12 +181,7 @@ print(json.dumps({"missing": missing, "libpython": sorted(set(maps)), "prefix": 
 """
 
 
-def staged_env() -> dict[str, str]:
-    """Environment for running a staged interpreter: nothing that redirects its loading."""
-    return {k: v for k, v in os.environ.items() if k != "LD_LIBRARY_PATH" and not k.startswith("PYTHON")}
-
-
-def check_staged(python: str, staged_prefix: str, static: bool) -> None:
+def check_staged(tree: StagedTree, static: bool) -> None:
     """Fail unless every required module imports, and the interpreter runs the staged tree only.
 
     A static interpreter (3.11+) maps no libpython at all; an older one maps
@@ -200,12 +189,12 @@ def check_staged(python: str, staged_prefix: str, static: bool) -> None:
     os.py and the extension modules (lib-dynload) load from under it, so
     neither the system's libpython nor its stdlib can stand in.
     """
-    try:
-        result = subprocess.run([python, "-I", "-c", _CHECK, *REQUIRED_MODULES], capture_output=True,
-                                text=True, env=staged_env(), check=True)
-    except (OSError, subprocess.CalledProcessError) as exc:
-        raise PyrpathError(f"the staged interpreter {python} does not run ({exc}); see the build log") from None
-    report = json.loads(result.stdout)
+    python, staged_prefix = tree.python, tree.root
+    result = run([python, "-I", "-c", _CHECK, *REQUIRED_MODULES], f"the staged interpreter {python}", reads=True,
+                 env=tree.env(), stderr_apart=True,
+                 explain=lambda output: f"the staged interpreter {python} does not run "
+                                                          f"({_last_line(output)}); see the build log")
+    report = json.loads(result.raw)
     if report["missing"]:
         needs: dict[str, list[str]] = {}
         for name, _ in report["missing"]:
@@ -243,3 +232,7 @@ def check_stdlib(report: dict, staged_prefix: str) -> None:
             f"the staged interpreter runs outside {staged_prefix} ({found}); "
             "a pyvenv.cfg or ._pth file redirects it, or its lib/pythonX.Y/os.py is missing"
         )
+
+
+def _last_line(output: str) -> str:
+    return (output.strip().splitlines() or ["no output"])[-1]

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from dataclasses import dataclass
 
 from dh_pyrpath.contract.invocation import BuildOptions
-from dh_pyrpath.errors import PyrpathError
+from dh_pyrpath.contract.runner import run
 
 # The interpreter finds libpython beside itself, wherever the tree is unpacked.
 RUNPATH = "$ORIGIN/../lib"
@@ -33,11 +32,8 @@ def dpkg_buildflags(name: str, cwd: str | None = None) -> str:
         env["DEB_BUILD_MAINT_OPTIONS"] = (maint + " hardening=+all").strip()
     for variable in ("CFLAGS", "CPPFLAGS", "LDFLAGS", "CXXFLAGS"):
         env.pop(variable, None)
-    try:
-        return subprocess.run(["dpkg-buildflags", "--get", name], env=env, check=True, cwd=cwd,
-                              capture_output=True, text=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        raise PyrpathError("dpkg-buildflags failed; install dpkg-dev") from None
+    return run(["dpkg-buildflags", "--get", name], "dpkg-buildflags", reads=True, env=env, cwd=cwd, stderr_apart=True,
+               explain=lambda output: "dpkg-buildflags failed; install dpkg-dev").output.strip()
 
 
 def core_flags(build_dir: str, options: BuildOptions) -> CoreFlags:

@@ -45,7 +45,7 @@ def compiler_env(tree: StagedTree) -> dict[str, str]:
     """
     wrapper = write_wrapper(tree.package)
     env = {name: dpkg_buildflags(name) for name in ("CFLAGS", "CXXFLAGS", "CPPFLAGS", "LDFLAGS")}
-    env["CPPFLAGS"] = f"-I{tree.root}/include/python{tree.short_version} {env['CPPFLAGS']}"
+    env["CPPFLAGS"] = f"-I{tree.include} {env['CPPFLAGS']}"
     for name in ("CFLAGS", "CXXFLAGS"):  # the staged headers are recorded as the installed ones (last map wins)
         env[name] += f" -ffile-prefix-map={tree.root}={tree.prefix}"
     env["CC"] = f"{wrapper} {os.environ.get('CC', 'gcc')}"

@@ -9,17 +9,15 @@ import re
 from packaging.version import InvalidVersion, Version
 
 from dh_pyrpath.config import PackageConfig
-from dh_pyrpath.contract.runner import run_logged
-from dh_pyrpath.cpython.build import staged_env
+from dh_pyrpath.contract.runner import run
 from dh_pyrpath.deps.compiler import compiler_env
-from dh_pyrpath.errors import PyrpathError
 from dh_pyrpath.staging import StagedTree, sbom_inputs_dir
 
 # pip settings that would send files somewhere other than the staged tree.
 _MISDIRECTING = ("PIP_TARGET", "PIP_PREFIX", "PIP_ROOT", "PIP_USER", "PIP_REQUIRE_VIRTUALENV")
 
 
-def pip_env(config: PackageConfig) -> dict[str, str]:
+def pip_env(tree: StagedTree, config: PackageConfig) -> dict[str, str]:
     """The environment pip runs in.
 
     From an index: the host's (PIP_* mirrors, pip.conf) minus what would
@@ -28,10 +26,10 @@ def pip_env(config: PackageConfig) -> dict[str, str]:
     of the build machine's).
     """
     if config.wheelhouse:
-        env = {k: v for k, v in staged_env().items() if not k.startswith("PIP_")}
+        env = {k: v for k, v in tree.env().items() if not k.startswith("PIP_")}
         env["PIP_CONFIG_FILE"] = os.devnull
     else:
-        env = {k: v for k, v in staged_env().items() if k not in _MISDIRECTING}
+        env = {k: v for k, v in tree.env().items() if k not in _MISDIRECTING}
     env["PIP_ROOT_USER_ACTION"] = "ignore"
     return env
 
@@ -51,36 +49,20 @@ def index_options(config: PackageConfig) -> list[str]:
     return []
 
 
-def run_pip(tree: StagedTree, config: PackageConfig, args: list[str], log: str, what: str, echo: bool) -> None:
+def run_pip(tree: StagedTree, config: PackageConfig, args: list[str], log: str, what: str) -> None:
     """python -I -m pip <args> with the staged interpreter; pip's common failures explained in one line."""
     argv = [tree.python, "-I", "-m", "pip", "--disable-pip-version-check", *args]
-    env = pip_env(config) | compiler_env(tree)
-    try:
-        run_logged(argv, log, what, env=env, echo=echo)
-    except PyrpathError as exc:
-        reason = explain_failure(last_run(log), config)
-        if reason:
-            raise PyrpathError(f"{reason}; log: {log}") from None
-        raise exc from None
+    env = pip_env(tree, config) | compiler_env(tree)
+    run(argv, what, log=log, env=env, explain=lambda output: explain_failure(output, config))
 
 
-def install_requirements(tree: StagedTree, config: PackageConfig, log: str, echo: bool) -> None:
+def install_requirements(tree: StagedTree, config: PackageConfig, log: str) -> None:
     """pip install -r each requirements file into the staged tree, without bytecode."""
     args = ["install", "--no-compile", "--no-warn-script-location", *BUILD_OPTIONS, *index_options(config),
             *report_options(tree, "requirements")]
     for path in config.requirements:
         args += ["-r", os.path.abspath(path)]
-    run_pip(tree, config, args, log, f"pip install of {', '.join(config.requirements)}", echo)
-
-
-def last_run(log: str) -> str:
-    """The output of the last command run_logged wrote to log."""
-    try:
-        with open(log, encoding="utf-8", errors="replace") as fd:
-            text = fd.read()
-    except OSError:
-        return ""
-    return text[text.rfind("\n$ ") + 1:]
+    run_pip(tree, config, args, log, f"pip install of {', '.join(config.requirements)}")
 
 
 _HASH_ORIGIN = re.compile(r"^\s+(\S+) from (\S+)(?: \(from -r (\S+) \(line (\d+)\)\))?:?$")

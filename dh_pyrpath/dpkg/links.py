@@ -13,10 +13,9 @@ _OWN_SCRIPTS = ("python", "pip", "idle", "pydoc", "2to3")
 
 def check_links(tree: StagedTree, config: PackageConfig) -> None:
     """Fail, listing the scripts there are, when Links names a script the tree's bin/ lacks."""
-    bindir = os.path.join(tree.root, "bin")
     for name in config.links:
-        if not os.path.isfile(os.path.join(bindir, name)):
-            available = ", ".join(sorted(n for n in os.listdir(bindir) if not n.startswith(_OWN_SCRIPTS)))
+        if not os.path.isfile(os.path.join(tree.bindir, name)):
+            available = ", ".join(sorted(n for n in os.listdir(tree.bindir) if not n.startswith(_OWN_SCRIPTS)))
             raise config.error("Links", f"{name}: there is no {config.prefix}/bin/{name}; scripts found: {available or 'none'}")
 
 

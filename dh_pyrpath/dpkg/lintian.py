@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from dh_pyrpath.contract.files import pkgfile
 from dh_pyrpath.contract.invocation import Invocation
 from dh_pyrpath.dpkg.prebuilt_binaries import SHARED_OBJECT, has_symbols
 from dh_pyrpath.elf import read_dynamic
@@ -84,12 +85,6 @@ def override_lines(tree: StagedTree, prebuilt: list[str] = (), bytecode: str = "
     return lines
 
 
-def maintainer_overrides(package: str, main_package: str) -> str | None:
-    """The maintainer's debian/<pkg>.lintian-overrides (debian/lintian-overrides for the main package)."""
-    candidates = [f"debian/{package}.lintian-overrides"] + (["debian/lintian-overrides"] if package == main_package else [])
-    return next((path for path in candidates if os.path.isfile(path)), None)
-
-
 def write_overrides(invocation: Invocation, tree: StagedTree, prebuilt: list[str] = (), bytecode: str = "build") -> str:
     """Write usr/share/lintian/overrides/<pkg>: the maintainer's overrides, then ours.
 
@@ -101,7 +96,7 @@ def write_overrides(invocation: Invocation, tree: StagedTree, prebuilt: list[str
     os.makedirs(directory, exist_ok=True)
     path = os.path.join(directory, tree.package)
     lines = override_lines(tree, prebuilt, bytecode)
-    own = maintainer_overrides(tree.package, invocation.control.main_package)
+    own = pkgfile(tree.package, "lintian-overrides", invocation.control)
     if own and os.access(own, os.X_OK):
         tags = [line for line in lines if not line.startswith("#")]
         invocation.warn(f"{own} is executable, so dh_lintian installs its output alone; add: {'; '.join(tags)}")

@@ -1,4 +1,4 @@
-"""Maintainer-script snippets, written the way debhelper writes its own.
+"""What dh-pyrpath's maintainer-script snippets say (contract.files.add_snippet writes them).
 
 They remove only what the package or its own scripts wrote: a system
 directory (dh_pyrpath.prefixes) is never removed, and purge removes the
@@ -7,50 +7,10 @@ prefix only when dpkg says no other installed package owns files below it.
 
 from __future__ import annotations
 
-import os
 import shlex
 
-from dh_pyrpath import __version__
 from dh_pyrpath.dpkg.pycache import command as pycache_command
 from dh_pyrpath.prefixes import system_directory
-
-# Removal runs in the reverse order of installation: like debhelper's autoscript, a later
-# command's prerm/postrm snippet goes before ours (dh_installsystemd stops the service first).
-PREPENDED = ("prerm", "postrm")
-
-
-def add_snippet(package: str, script: str, command: str, body: str) -> str:
-    """Put body into debian/<pkg>.<script>.debhelper, replacing an earlier copy of ours.
-
-    Appended for postinst and preinst, prepended for prerm and postrm.
-    """
-    path = os.path.join("debian", f"{package}.{script}.debhelper")
-    start = f"# Automatically added by {command}/"
-    kept = _without_our_block(path, start)
-    block = f"{start}{__version__}\n{body.rstrip()}\n# End automatically added section\n"
-    with open(path, "w", encoding="utf-8") as fd:
-        fd.writelines([block, *kept] if script in PREPENDED else [*kept, block])
-    return path
-
-
-def _without_our_block(path: str, start: str) -> list[str]:
-    """The lines of a .debhelper snippet file, less the block a command of ours added before."""
-    if not os.path.isfile(path):
-        return []
-    with open(path, encoding="utf-8") as fd:
-        lines = fd.read().splitlines(keepends=True)
-    kept: list[str] = []
-    skipping = False
-    for line in lines:
-        if line.startswith(start):
-            skipping = True
-        elif skipping and line.rstrip("\n") == "# End automatically added section":
-            skipping = False
-            continue
-        if not skipping:
-            kept.append(line)
-    return kept
-
 
 def other_owners(prefix: str, package: str) -> str:
     """sh: the names of the other installed packages that own prefix or a path below it, space-separated."""

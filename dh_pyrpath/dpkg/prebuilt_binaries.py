@@ -22,11 +22,10 @@ import glob
 import json
 import os
 import re
-import subprocess
 from email.parser import HeaderParser
 
+from dh_pyrpath.contract.runner import run
 from dh_pyrpath.elf import is_elf
-from dh_pyrpath.errors import PyrpathError
 from dh_pyrpath.trees import remove_tree
 
 # Wheel platform tags that mean "built elsewhere and repaired", as opposed to linux_<arch>,
@@ -63,8 +62,8 @@ def prebuilt_elf_files(site_packages: str) -> list[str]:
 
 def has_symbols(path: str) -> bool:
     """Whether an ELF file keeps a symbol table or debug sections (lintian: unstripped-binary-or-object)."""
-    result = subprocess.run(["readelf", "-SW", path], capture_output=True, text=True)
-    return any(f" {name}" in result.stdout for name in (".symtab", ".debug_info"))
+    result = run(["readelf", "-SW", path], f"readelf -S {path}", reads=True, check=False)
+    return any(f" {name}" in result.output for name in (".symtab", ".debug_info"))
 
 
 def record(state: str, destdir: str, files: list[str]) -> str:
@@ -118,28 +117,9 @@ def shlibs_depends(destdir: str, rels: list[str], log: str) -> str:
     dirs = sorted({"/" + os.path.dirname(rel) for rel in rels})
     os.makedirs(os.path.join(destdir, "DEBIAN"), exist_ok=True)  # how dpkg-shlibdeps finds the package root
     argv = ["dpkg-shlibdeps", "-O", "--warnings=0", *(f"-l{d}" for d in dirs), *(os.path.join(destdir, r) for r in rels)]
-    result = subprocess.run(argv, capture_output=True, text=True)
-    with open(log, "a", encoding="utf-8") as out:
-        out.write("$ " + " ".join(argv) + "\n" + result.stdout + result.stderr)
-    if result.returncode != 0:
-        detail = next((l for l in result.stderr.splitlines() if "error:" in l), "see the log")
-        raise PyrpathError(f"dpkg-shlibdeps on the prebuilt wheel binaries failed ({detail.strip()}); log: {log}")
-    line = next((l for l in result.stdout.splitlines() if l.startswith("shlibs:Depends=")), "shlibs:Depends=")
+    def named(output: str) -> str:
+        detail = next((l for l in output.splitlines() if "error:" in l), "see the log")
+        return f"dpkg-shlibdeps on the prebuilt wheel binaries failed ({detail.strip()})"
+    result = run(argv, "dpkg-shlibdeps on the prebuilt wheel binaries", log=log, explain=named)
+    line = next((l for l in result.output.splitlines() if l.startswith("shlibs:Depends=")), "shlibs:Depends=")
     return line.split("=", 1)[1].strip()
-
-
-def add_to_substvar(path: str, name: str, value: str) -> None:
-    """Append value to the substvar name in a debian/<pkg>.substvars file."""
-    lines = []
-    if os.path.isfile(path):
-        with open(path, encoding="utf-8") as fd:
-            lines = fd.read().splitlines()
-    for index, line in enumerate(lines):
-        if line.startswith(f"{name}="):
-            current = line.split("=", 1)[1].strip()
-            lines[index] = f"{name}={current}, {value}" if current else f"{name}={value}"
-            break
-    else:
-        lines.append(f"{name}={value}")
-    with open(path, "w", encoding="utf-8") as fd:
-        fd.write("\n".join(lines) + "\n")

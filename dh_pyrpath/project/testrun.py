@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass
 
 from dh_pyrpath.config import PackageConfig
-from dh_pyrpath.contract.runner import run_logged
+from dh_pyrpath.contract.runner import run
 from dh_pyrpath.cpython.relocate import relocate
 from dh_pyrpath.deps.pip import BUILD_OPTIONS, index_options, run_pip
 from dh_pyrpath.project.wheel import copy_project
@@ -31,10 +31,6 @@ class TestRun:
     tree: StagedTree  # the throwaway copy of the staged tree
     source: str  # the throwaway copy of the source tree
     log: str
-
-    @property
-    def bin(self) -> str:
-        return os.path.join(self.tree.root, "bin")
 
 
 def test_dirs(package: str) -> tuple[str, str]:
@@ -57,7 +53,7 @@ def prepare(stage: StagedTree) -> TestRun:
     copy_tree(stage.root, tree.root, exclude=BYTECODE)
     relocate(tree.root, tree.root, old_prefix=stage.root)
     for name in ("python3", "python"):
-        link = os.path.join(tree.root, "bin", name)
+        link = os.path.join(tree.bindir, name)
         if not os.path.lexists(link):
             os.symlink(os.path.basename(tree.python), link)
     source = copy_project(source_copy)
@@ -66,27 +62,27 @@ def prepare(stage: StagedTree) -> TestRun:
     return TestRun(tree, os.path.abspath(source), log)
 
 
-def install_test_requirements(run: TestRun, config: PackageConfig, echo: bool) -> None:
+def install_test_requirements(run: TestRun, config: PackageConfig) -> None:
     """pip install the Test-Requirements into the copy, from the same index or wheelhouse as the pins."""
     args = ["install", "--no-compile", "--no-warn-script-location", *BUILD_OPTIONS, *index_options(config)]
     for path in config.test_requirements:
         args += ["-r", os.path.abspath(path)]
-    run_pip(run.tree, config, args, run.log, f"{config.path}: Test-Requirements: pip install", echo)
+    run_pip(run.tree, config, args, run.log, f"{config.path}: Test-Requirements: pip install")
 
 
 def test_env(run: TestRun) -> dict[str, str]:
     """The environment of the Test-Command: the copy's bin first on PATH, no other Python's settings."""
     env = {k: v for k, v in os.environ.items() if k not in _FOREIGN_PYTHON}
-    env["PATH"] = run.bin + os.pathsep + os.environ.get("PATH", "/usr/bin:/bin")
+    env["PATH"] = run.tree.bindir + os.pathsep + os.environ.get("PATH", "/usr/bin:/bin")
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     return env
 
 
-def run_tests(run: TestRun, config: PackageConfig, echo: bool) -> None:
+def run_tests(scratch: TestRun, config: PackageConfig) -> None:
     """sh -c Test-Command in the source copy; a failure shows the output's tail and names the log."""
     assert config.test_command is not None
-    run_logged(["sh", "-c", config.test_command], run.log, f"{config.path}: Test-Command: the tests",
-               cwd=run.source, env=test_env(run), echo=echo)
+    run(["sh", "-c", config.test_command], f"{config.path}: Test-Command: the tests", log=scratch.log,
+        cwd=scratch.source, env=test_env(scratch))
 
 
 def clean_up(run: TestRun) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import glob
-import json
 import os
 import shutil
 
@@ -25,14 +24,14 @@ def copy_project(dest: str) -> str:
     return dest
 
 
-def build_wheel(tree: StagedTree, config: PackageConfig, log: str, echo: bool) -> str:
+def build_wheel(tree: StagedTree, config: PackageConfig, log: str) -> str:
     """pip wheel --no-deps of the project; returns the wheel's path."""
     work = os.path.join(state_dir(config.package), "project")
     src = copy_project(os.path.join(work, "src"))
     dist = os.path.join(work, "dist")
     remove_tree(dist)
     run_pip(tree, config, ["wheel", "--no-deps", *BUILD_OPTIONS, "--wheel-dir", os.path.abspath(dist), *index_options(config),
-                           os.path.abspath(src)], log, "building the project's wheel", echo)
+                           os.path.abspath(src)], log, "building the project's wheel")
     wheels = glob.glob(os.path.join(dist, "*.whl"))
     if len(wheels) != 1:
         raise PyrpathError(f"building the project's wheel gave {len(wheels)} wheels in {dist}; see {log}")
@@ -40,28 +39,8 @@ def build_wheel(tree: StagedTree, config: PackageConfig, log: str, echo: bool) -
     return wheels[0]
 
 
-def install_wheel(tree: StagedTree, config: PackageConfig, wheel: str, log: str, echo: bool) -> None:
+def install_wheel(tree: StagedTree, config: PackageConfig, wheel: str, log: str) -> None:
     """pip install the project's wheel; dependencies come from the same index as the pins."""
     run_pip(tree, config, ["install", "--no-compile", "--no-warn-script-location", *index_options(config),
                            *report_options(tree, "project"), wheel],
-            log, f"pip install of {os.path.basename(wheel)}", echo)
-
-
-def drop_local_direct_urls(site_packages: str) -> list[str]:
-    """Remove direct_url.json files recording a file:// build path (and their RECORD lines)."""
-    removed = []
-    for path in glob.glob(os.path.join(site_packages, "*.dist-info", "direct_url.json")):
-        with open(path, encoding="utf-8") as fd:
-            url = json.load(fd).get("url", "")
-        if not url.startswith("file:"):
-            continue
-        os.unlink(path)
-        removed.append(path)
-        record = os.path.join(os.path.dirname(path), "RECORD")
-        if os.path.isfile(record):
-            name = os.path.basename(os.path.dirname(path)) + "/direct_url.json,"
-            with open(record, encoding="utf-8") as fd:
-                lines = [line for line in fd if not line.startswith(name)]
-            with open(record, "w", encoding="utf-8") as fd:
-                fd.writelines(lines)
-    return removed
+            log, f"pip install of {os.path.basename(wheel)}")

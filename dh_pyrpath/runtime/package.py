@@ -19,15 +19,14 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
 import time
 from datetime import datetime, timezone
 
 from dh_pyrpath import __version__
-from dh_pyrpath.audit.buildpath import files_containing
+from dh_pyrpath.audit.buildpath import find_in_file, literal_needles
 from dh_pyrpath.config import PackageConfig, runtime_origin
 from dh_pyrpath.contract.invocation import Invocation
-from dh_pyrpath.cpython.build import (BuildRequest, check_staged, compile_and_install, effective_optimize, interpreter,
+from dh_pyrpath.cpython.build import (BuildRequest, check_staged, compile_and_install, effective_optimize,
                                       scrub_build_paths)
 from dh_pyrpath.cpython.cache.entries import MANIFEST, RECORD, TREE, cache_key, cache_root, obtain
 from dh_pyrpath.cpython.cache.manifest import write_manifest
@@ -36,10 +35,10 @@ from dh_pyrpath.cpython.flags import key_flags
 from dh_pyrpath.cpython.relocate import BUILD_PREFIX
 from dh_pyrpath.cpython.runtime import RUNTIME_ROOT
 from dh_pyrpath.cpython.source import PythonSource, read_version
-from dh_pyrpath.dpkg.lintian import maintainer_overrides
+from dh_pyrpath.contract.files import pkgfile
 from dh_pyrpath.errors import PyrpathError
 from dh_pyrpath.hashing import sha256_file
-from dh_pyrpath.staging import stage_dir, state_dir
+from dh_pyrpath.staging import StagedTree, stage_dir, state_dir
 from dh_pyrpath.tree.filetimes import set_times, source_date_epoch
 from dh_pyrpath.trees import BYTECODE, copy_tree, remove_tree
 
@@ -98,7 +97,7 @@ def compile_runtime(invocation: Invocation, config: PackageConfig, request: Buil
     compile_and_install(request, src, tree, log, invocation.progress)
     scrub_build_paths(tree, request.prefix, request.short_version, src)
     invocation.progress("check stdlib extension modules")
-    check_staged(interpreter(tree, request.prefix, request.short_version), tree + request.prefix,
+    check_staged(StagedTree(config.package, tree, request.prefix, ".".join(map(str, request.version)), (src,)),
                  request.static_interpreter)
     remove_tree(src)
     invocation.progress(f"built CPython {'.'.join(map(str, request.version))} in {time.monotonic() - started:.0f} s")
@@ -127,9 +126,7 @@ def build(invocation: Invocation, config: PackageConfig, log: str) -> dict:
             build_dir = json.load(fd)["build_dir"]
     staged = stage_dir(config.package)
     remove_tree(staged)
-    argv = ["cp", "-a", "--reflink=auto", tree, staged]
-    invocation.show(argv)
-    subprocess.run(argv, check=True)
+    copy_tree(tree, staged, exclude=BYTECODE)  # the runtime ships no bytecode: each service compiles its own
     package, debian_version = runtime_origin(config.runtime or "")
     built = {"key": key, "version": ".".join(map(str, version)), "source_sha256": source.sha256,
              "build_dir": build_dir, "runtime": {
@@ -139,6 +136,20 @@ def build(invocation: Invocation, config: PackageConfig, log: str) -> dict:
     with open(os.path.join(state_dir(config.package), BUILT), "w", encoding="utf-8") as fd:
         json.dump(built, fd, indent=1, sort_keys=True)
     return built
+
+
+def files_containing(root: str, directories: list[str]) -> list[tuple[str, str]]:
+    """(file, build path) for every regular file under root that names one of the directories."""
+    needles = literal_needles(directories)
+    hits = []
+    for dirpath, _, filenames in os.walk(root):
+        for name in filenames:
+            path = os.path.join(dirpath, name)
+            if not os.path.islink(path) and os.path.isfile(path):
+                found = find_in_file(path, needles)
+                if found:
+                    hits.append((path, found))
+    return hits
 
 
 def load_built(package: str, command: str) -> dict:
@@ -203,7 +214,7 @@ def write_overrides(invocation: Invocation, package: str, destdir: str) -> None:
     """usr/share/lintian/overrides/<pkg>: the maintainer's overrides, then ours (as for services)."""
     directory = os.path.join(destdir, "usr", "share", "lintian", "overrides")
     os.makedirs(directory, exist_ok=True)
-    own = maintainer_overrides(package, invocation.control.main_package)
+    own = pkgfile(package, "lintian-overrides", invocation.control)
     lines = override_lines(package)
     if own and os.access(own, os.X_OK):
         invocation.warn(f"{own} is executable, so dh_lintian installs its output alone; add: "
@@ -224,7 +235,7 @@ def place(invocation: Invocation, config: PackageConfig, destdir: str, command: 
     remove_tree(target)
     os.makedirs(os.path.dirname(target), exist_ok=True)
     try:
-        invocation.show(copy_tree(stage_dir(config.package), os.path.join(target, TREE), exclude=BYTECODE))
+        copy_tree(stage_dir(config.package), os.path.join(target, TREE), exclude=BYTECODE)
         leaks = files_containing(os.path.join(target, TREE), [built["build_dir"], os.getcwd()])
         if leaks:
             shown = ", ".join(f"{os.path.relpath(path, destdir)} ({found})" for path, found in leaks[:3])

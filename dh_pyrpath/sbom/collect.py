@@ -5,12 +5,12 @@ from __future__ import annotations
 import glob
 import os
 import re
-import subprocess
 from dataclasses import asdict
 
 from debian import changelog, deb822
 
 from dh_pyrpath import __version__
+from dh_pyrpath.contract.runner import run
 from dh_pyrpath.elf import read_dynamic
 from dh_pyrpath.errors import PyrpathError
 from dh_pyrpath.hashing import sha256_file
@@ -37,14 +37,13 @@ def host_architecture() -> str:
     arch = os.environ.get("DEB_HOST_ARCH")
     if arch:
         return arch
-    return subprocess.run(["dpkg-architecture", "-qDEB_HOST_ARCH"], capture_output=True, text=True,
-                          check=True).stdout.strip()
+    return run(["dpkg-architecture", "-qDEB_HOST_ARCH"], "dpkg-architecture", reads=True).output.strip()
 
 
 def vendor() -> str:
     """The purl namespace of the system's packages: dpkg-vendor's name, lower case (debian, ubuntu, ...)."""
-    result = subprocess.run(["dpkg-vendor", "--query", "Vendor"], capture_output=True, text=True)
-    return (result.stdout.strip() or "debian").lower()
+    result = run(["dpkg-vendor", "--query", "Vendor"], "dpkg-vendor", reads=True, check=False)
+    return (result.output.strip() if result.ok else "" or "debian").lower() or "debian"
 
 
 def debian_dependencies(substvars: str) -> list[DebianDependency]:
@@ -69,7 +68,7 @@ def debian_dependencies(substvars: str) -> list[DebianDependency]:
 
 def ensurepip_hashes(tree: StagedTree) -> dict[tuple[str, str], str]:
     """The sha256 of the wheels CPython bundles for ensurepip (pip, setuptools), where the tree keeps them."""
-    bundled = os.path.join(tree.root, "lib", f"python{tree.short_version}", "ensurepip", "_bundled")
+    bundled = os.path.join(tree.stdlib, "ensurepip", "_bundled")
     found = {}
     for path in sorted(glob.glob(os.path.join(glob.escape(bundled), "*.whl"))):
         match = _BUNDLED_WHEEL.match(os.path.basename(path))

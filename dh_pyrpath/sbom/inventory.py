@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from dataclasses import dataclass, field
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
+from dh_pyrpath.contract.runner import run
 from dh_pyrpath.errors import PyrpathError
 from dh_pyrpath.sbom.check import Mismatch, NotOurs, check_tree, disk, load_sbom
 from dh_pyrpath.sbom.distinfo import canonical_name, read_distribution
@@ -69,10 +69,9 @@ _OWNER = re.compile(r"^(?P<packages>[^:]+): (?P<path>/.*)$")
 
 def sbom_owners() -> dict[str, str]:
     """package -> the SBOM path dpkg says it ships."""
-    result = subprocess.run(["dpkg-query", "-S", SBOM_GLOB], capture_output=True, text=True,
-                            stdin=subprocess.DEVNULL)
+    result = run(["dpkg-query", "-S", SBOM_GLOB], "dpkg-query -S", reads=True, check=False)
     owners = {}
-    for line in result.stdout.splitlines():
+    for line in result.output.splitlines():
         match = _OWNER.match(line)
         if not match or line.startswith("diversion by"):
             continue
@@ -84,10 +83,10 @@ def sbom_owners() -> dict[str, str]:
 def dpkg_versions(packages: list[str]) -> dict[str, str]:
     if not packages:
         return {}
-    result = subprocess.run(["dpkg-query", "-W", "-f", "${Package}\t${Version}\t${db:Status-Abbrev}\n", *packages],
-                            capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    result = run(["dpkg-query", "-W", "-f", "${Package}\t${Version}\t${db:Status-Abbrev}\n", *packages],
+                 "dpkg-query -W", reads=True, check=False)
     versions = {}
-    for line in result.stdout.splitlines():
+    for line in result.output.splitlines():
         name, version, status = (line.split("\t") + ["", ""])[:3]
         if status.startswith("ii"):
             versions[name] = version

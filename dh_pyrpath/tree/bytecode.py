@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 
-from dh_pyrpath.cpython.build import staged_env
+from dh_pyrpath.contract.runner import run
 from dh_pyrpath.staging import StagedTree
 
 
@@ -31,10 +30,6 @@ def compile_tree(tree: StagedTree, parallel: int, log: str) -> int:
     checked-hash .pyc files do not depend on file times, so dh_builddeb's
     clamping of mtimes cannot make them stale and two builds agree.
     """
-    libdir = os.path.join(tree.root, "lib", f"python{tree.short_version}")
     argv = [tree.python, "-I", "-m", "compileall", "-q", "-f", "-j", str(parallel),
-            "-s", os.path.abspath(tree.destdir), "-p", "/", "--invalidation-mode", "checked-hash", libdir]
-    with open(log, "ab") as out:
-        out.write(("$ " + " ".join(argv) + "\n").encode())
-        out.flush()
-        return subprocess.run(argv, stdout=out, stderr=subprocess.STDOUT, env=staged_env()).returncode
+            "-s", os.path.abspath(tree.destdir), "-p", "/", "--invalidation-mode", "checked-hash", tree.stdlib]
+    return run(argv, "byte-compiling the tree", log=log, env=tree.env(), check=False).status

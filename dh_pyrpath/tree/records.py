@@ -8,6 +8,7 @@ and hashes that depend on where the package was built.
 
 from __future__ import annotations
 
+import json
 import base64
 import csv
 import glob
@@ -43,3 +44,23 @@ def refresh_records(site_packages: str, changed: list[str]) -> list[str]:
                 fd.write(out.getvalue())
             rewritten.append(record)
     return rewritten
+
+
+def drop_local_direct_urls(site_packages: str) -> list[str]:
+    """Remove direct_url.json files recording a file:// build path (and their RECORD lines)."""
+    removed = []
+    for path in glob.glob(os.path.join(site_packages, "*.dist-info", "direct_url.json")):
+        with open(path, encoding="utf-8") as fd:
+            url = json.load(fd).get("url", "")
+        if not url.startswith("file:"):
+            continue
+        os.unlink(path)
+        removed.append(path)
+        record = os.path.join(os.path.dirname(path), "RECORD")
+        if os.path.isfile(record):
+            name = os.path.basename(os.path.dirname(path)) + "/direct_url.json,"
+            with open(record, encoding="utf-8") as fd:
+                lines = [line for line in fd if not line.startswith(name)]
+            with open(record, "w", encoding="utf-8") as fd:
+                fd.writelines(lines)
+    return removed

@@ -8,6 +8,7 @@ import os
 import re
 from email.parser import HeaderParser
 
+from dh_pyrpath.staging import StagedTree
 from dh_pyrpath.trees import remove_tree
 
 
@@ -39,15 +40,15 @@ INSTALLERS = ("pip", "setuptools", "wheel")
 DISTRIBUTION_ITEMS = ("pip",)
 
 
-def slim(root: str, short_version: str, items: tuple[str, ...]) -> list[str]:
-    """Remove what the Slim items name from the tree at root (the staged prefix); return what went."""
+def slim(tree: StagedTree, items: tuple[str, ...]) -> list[str]:
+    """Remove what the Slim items name from the tree; return what went."""
     removed = []
     for item in items:
         if item == "pip":
-            removed += drop_installers(root, os.path.join(root, "lib", f"python{short_version}", "site-packages"))
+            removed += drop_installers(tree.root, tree.site_packages)
             continue
         for pattern in ITEMS[item]:
-            for path in sorted(glob.glob(os.path.join(root, pattern.format(v=short_version)))):
+            for path in sorted(glob.glob(os.path.join(tree.root, pattern.format(v=tree.short_version)))):
                 remove_tree(path)
                 removed.append(path)
     return removed

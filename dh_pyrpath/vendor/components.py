@@ -15,7 +15,6 @@ import io
 import lzma
 import os
 import shutil
-import subprocess
 import tarfile
 import tempfile
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from email.utils import parsedate_to_datetime
 
 from debian.changelog import Changelog
 
+from dh_pyrpath.contract.runner import run
 from dh_pyrpath.errors import PyrpathError
 
 CHANGELOG = "debian/changelog"
@@ -138,9 +138,9 @@ def unpack_component(tarball: str, directory: str) -> None:
     parent = os.path.dirname(os.path.abspath(directory))
     tmp = tempfile.mkdtemp(dir=parent, prefix=f".{os.path.basename(directory)}-")
     try:
-        result = subprocess.run(["tar", "-xf", tarball, "-C", tmp, "--no-same-owner"], capture_output=True, text=True)
-        if result.returncode != 0:
-            detail = (result.stderr.strip().splitlines() or ["tar failed"])[-1]
+        result = run(["tar", "-xf", tarball, "-C", tmp, "--no-same-owner"], f"unpacking {tarball}", check=False)
+        if not result.ok:
+            detail = (result.output.strip().splitlines() or ["tar failed"])[-1]
             raise PyrpathError(f"{tarball}: cannot unpack ({detail}); remove it and run pyrpath vendor again")
         entries = os.listdir(tmp)
         content = os.path.join(tmp, entries[0]) if len(entries) == 1 and os.path.isdir(os.path.join(tmp, entries[0])) else tmp

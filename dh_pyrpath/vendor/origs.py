@@ -31,7 +31,7 @@ from dh_pyrpath.errors import PyrpathError
 from dh_pyrpath.hashing import sha256_file
 from dh_pyrpath.staging import STATE_ROOT
 from dh_pyrpath.vendor.components import (NOT_UPSTREAM, SourceVersion, deterministic_tarball, existing, publish,
-                         read_source_version, unpack_component)
+                                          read_source_version, unpack_component)
 from dh_pyrpath.vendor.wheelhouse import Target, download_build_requirements, download_requirements, host_target, require_pip
 
 WHEELS = "wheels"
@@ -72,8 +72,10 @@ def one_python_source(configs: list[PackageConfig]) -> PackageConfig:
 
 def vendor_cpython(config: PackageConfig, version: SourceVersion, log: str) -> tuple[Written, tuple[int, int, int]]:
     """The orig-cpython component (and cpython/) from Python-Source."""
-    source = resolve_source(config, downloads_dir(os.path.join(STATE_ROOT, "downloads")), log)
-    python = read_version(config, source)
+    with config.naming_fields():
+        source = resolve_source(config.python_source, config.python_source_sha256,
+                                downloads_dir(os.path.join(STATE_ROOT, "downloads")), log)
+        python = read_version(source)
     stem = version.orig(VENDORED)
     what = f"CPython {'.'.join(map(str, python))} from {source.origin}, unpacked in {VENDORED}/"
     if source.is_directory:

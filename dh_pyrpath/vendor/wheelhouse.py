@@ -15,7 +15,6 @@ import glob
 import importlib.util
 import os
 import re
-import subprocess
 import sys
 import tarfile
 import tomllib
@@ -28,6 +27,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from dh_pyrpath.contract.runner import show_tail
+from dh_pyrpath.contract.runner import run
 from dh_pyrpath.deps.requirements import Pin, validate_requirement_files
 from dh_pyrpath.errors import PyrpathError
 
@@ -92,14 +92,9 @@ def _pip_download(args: list[str], dest: str, log: str) -> tuple[int, str]:
     argv = [sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "--quiet",
             "--dest", dest, *args]
     env = dict(os.environ, PIP_ROOT_USER_ACTION="ignore")
-    with open(log, "ab") as out:
-        out.write(("$ " + " ".join(argv) + "\n").encode())
-        out.flush()
-        result = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
-                                stdin=subprocess.DEVNULL)
-        out.write(result.stdout)
-    errors = [line for line in result.stdout.decode(errors="replace").splitlines() if line.startswith("ERROR:")]
-    return result.returncode, (errors[-1][6:].strip() if errors else "")
+    result = run(argv, "pip download", log=log, env=env, check=False)
+    errors = [line for line in result.output.splitlines() if line.startswith("ERROR:")]
+    return result.status, (errors[-1][6:].strip() if errors else "")
 
 
 def download_requirements(files: tuple[str, ...], target: Target, dest: str, log: str) -> None:

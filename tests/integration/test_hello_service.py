@@ -9,8 +9,8 @@ import subprocess
 import pytest
 
 import debs
+from buildpaths import files_containing
 from debs import dpkg_install, dpkg_purge, free_port, http_get, running
-from dh_pyrpath.audit.buildpath import files_containing
 
 pytestmark = pytest.mark.slow
 

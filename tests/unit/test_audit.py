@@ -10,10 +10,9 @@ import sys
 
 import pytest
 
-from dh_pyrpath.audit.checks import audit, check_script, find_prefixes, script_interpreter, static_audit
+from dh_pyrpath.audit.checks import audit, check_script, find_prefixes, refuse_leaks, script_interpreter, static_audit
 from dh_pyrpath.audit.findings import Layout
 from dh_pyrpath.audit.probe import probe_findings
-from dh_pyrpath.commands.install import refuse_leaks
 from dh_pyrpath.elf import expand_origin, is_system_dir, parse_dynamic, read_dynamic
 from dh_pyrpath.errors import PyrpathError
 from dh_pyrpath.sbom.model import CPython, Sbom, Subject, document, dumps

@@ -19,7 +19,7 @@ from dh_pyrpath.contract.invocation import BuildOptions
 from dh_pyrpath.cpython.build import BuildRequest
 from dh_pyrpath.cpython.cache.admin import DAY, entries, prune, usage, verify
 from dh_pyrpath.cpython.cache.entries import (cache_key, cache_root, damage, entry_dir, entry_record, lookup, new_entry, obtain,
-                              temporaries)
+                                              temporaries)
 from dh_pyrpath.cpython.cache.lock import key_lock
 from test_catalogue import fake_buildable_cpython
 from test_errors import BIN

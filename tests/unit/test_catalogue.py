@@ -441,13 +441,19 @@ def test_catalogue_is_large_and_distinct():
                                           "pyrpath vendor", "pyrpath audit"}
 
 
+def default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_interrupted_build_then_rebuild(source_tree, tmp_path):
     """^C during configure: one error line, no cache entry; the rebuild then works from scratch."""
     source_tree(PYRPATH_FILE, "Python-Source: cpython.tar.gz\n")
     started = tmp_path / "configure-started"
     fake_buildable_cpython(tmp_path / "cpython.tar.gz", configure_head=f"touch {started}; sleep 60")
+    # SIGINT at its default disposition in the child whatever the caller's: a background job (nohup make
+    # check &, a scheduler) inherits it ignored, and the command would never see the ^C.
     proc = subprocess.Popen([os.path.join(BIN, B)], env=command_env({}), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, start_new_session=True)
+                            stderr=subprocess.PIPE, start_new_session=True, preexec_fn=default_sigint)
     deadline = time.monotonic() + 30
     while not started.exists():
         assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()

@@ -116,7 +116,3 @@ def test_log_written_only_inside_override(source_tree):
     assert not os.path.exists("debian/svc-arch.debhelper.log")
     record_in_log(inv, environ={"DH_INTERNAL_OVERRIDE": "dh_pyrpath_install"})
     assert open("debian/svc-arch.debhelper.log").read() == f"{CMD}\n"
-
-
-def test_compat_level(source_tree):
-    assert parse([]).control.compat == 13

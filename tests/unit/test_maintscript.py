@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from dh_pyrpath.audit.scripts import check_script, removed_trees
-from dh_pyrpath.dpkg.maintscripts import add_snippet, clean_snippet, compile_snippet, purge_prefix_snippet
+from dh_pyrpath.dpkg.maintscripts import clean_snippet, compile_snippet, purge_prefix_snippet
 from dh_pyrpath.dpkg.pycache import PROGRAM
 from dh_pyrpath.prefixes import suggestion, system_directory
 
@@ -102,20 +102,6 @@ def test_snippets_are_posix_sh():
     for snippet in (purge_prefix_snippet("/srv/stack", "stack"), compile_snippet("/srv/stack/bin/python3.11",
                     "/srv/stack", "stack"), clean_snippet("/srv/stack/bin/python3.11", "/srv/stack", "stack")):
         assert subprocess.run(["dash", "-n", "-c", snippet]).returncode == 0, snippet
-
-
-def test_prerm_and_postrm_snippets_go_first_postinst_ones_last(source_tree):
-    source_tree("debian/svc-arch.prerm.debhelper", "# Automatically added by dh_installsystemd/13\nstop\n"
-                                                   "# End automatically added section\n")
-    source_tree("debian/svc-arch.postinst.debhelper", "# Automatically added by dh_installsystemd/13\nstart\n"
-                                                      "# End automatically added section\n")
-    for _ in range(2):  # a second run replaces our block, in the same place
-        add_snippet("svc-arch", "prerm", "dh_pyrpath_install", "clean")
-        add_snippet("svc-arch", "postinst", "dh_pyrpath_install", "compile")
-    prerm = open("debian/svc-arch.prerm.debhelper").read().splitlines()
-    postinst = open("debian/svc-arch.postinst.debhelper").read().splitlines()
-    assert prerm[1] == "clean" and prerm[-2] == "stop" and prerm.count("clean") == 1
-    assert postinst[1] == "start" and postinst[-2] == "compile" and postinst.count("compile") == 1
 
 
 def run_program(action: str, prefix, listing: list[str]) -> subprocess.CompletedProcess:

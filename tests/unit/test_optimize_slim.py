@@ -12,7 +12,14 @@ from dh_pyrpath.contract.control import read_control
 from dh_pyrpath.contract.invocation import BuildOptions
 from dh_pyrpath.cpython.build import BuildRequest, effective_optimize
 from dh_pyrpath.errors import PyrpathError
+from dh_pyrpath.staging import StagedTree
 from dh_pyrpath.tree.slim import slim
+
+
+def tree_at(root) -> StagedTree:
+    """A CPython 3.11 tree whose prefix directory is root."""
+    root = str(root)
+    return StagedTree("svc", os.path.dirname(root), "/" + os.path.basename(root), "3.11.2", ())
 
 
 @pytest.mark.parametrize("wanted,options,level", [
@@ -78,7 +85,7 @@ def remaining(root):
 
 def test_default_slim_drops_tests_static_library_tkinter_and_idlelib(tmp_path):
     make_tree(str(tmp_path))
-    slim(str(tmp_path), "3.11", DEFAULT_SLIM)
+    slim(tree_at(tmp_path), DEFAULT_SLIM)
     left = remaining(str(tmp_path))
     assert "lib/python3.11/test/test_os.py" not in left and not any("_testcapi" in f for f in left)
     assert "lib/python3.11/config-3.11-x86_64-linux-gnu/libpython3.11.a" not in left
@@ -89,7 +96,7 @@ def test_default_slim_drops_tests_static_library_tkinter_and_idlelib(tmp_path):
 
 def test_every_item(tmp_path):
     make_tree(str(tmp_path))
-    slim(str(tmp_path), "3.11", ("tests", "static", "idlelib", "tkinter", "ensurepip", "lib2to3", "headers", "config",
+    slim(tree_at(tmp_path), ("tests", "static", "idlelib", "tkinter", "ensurepip", "lib2to3", "headers", "config",
                                  "pip"))
     assert remaining(str(tmp_path)) == ["bin/python3.11", "lib/python3.11/lib-dynload/_json.cpython-311-x86_64-linux-gnu.so",
                                         "lib/python3.11/os.py"]
@@ -132,7 +139,7 @@ def test_slim_pip_drops_the_installers_by_their_records(tmp_path):
     open(os.path.join(root, "bin", "python3.11"), "w").close()
     installers(root)
     install_distribution(root, "Flask", "3.0.0", ["flask/__init__.py"], ["Werkzeug>=3.0.0", "click>=8.1.3"])
-    slim(root, "3.11", ("pip",))
+    slim(tree_at(root), ("pip",))
     assert remaining(root) == ["bin/python3.11", f"{SITE}/Flask-3.0.0.dist-info/METADATA",
                                f"{SITE}/Flask-3.0.0.dist-info/RECORD", f"{SITE}/flask/__init__.py"]
     assert sorted(os.listdir(os.path.join(root, SITE))) == ["Flask-3.0.0.dist-info", "flask"]
@@ -146,7 +153,7 @@ def test_slim_pip_keeps_what_a_staying_distribution_requires(tmp_path):
                          ['Setuptools>=40 ; python_version >= "3.8"'])
     # wheel is needed only by pip, which leaves: it leaves too
     install_distribution(root, "pip-helper", "1.0", [], [])
-    slim(root, "3.11", ("pip",))
+    slim(tree_at(root), ("pip",))
     site = os.listdir(os.path.join(root, SITE))
     assert "setuptools" in site and "pkg_resources" in site and "_distutils_hack" in site
     assert "distutils-precedence.pth" in site and "setuptools-65.5.0.dist-info" in site
@@ -162,7 +169,7 @@ def test_slim_pip_reads_what_a_legacy_egg_info_requires(tmp_path):
         fd.write("Metadata-Version: 1.1\nName: legacy\nVersion: 1.0\n")
     with open(os.path.join(egg, "requires.txt"), "w") as fd:
         fd.write("setuptools>=40\n\n[docs]\nsphinx\n")
-    slim(root, "3.11", ("pip",))
+    slim(tree_at(root), ("pip",))
     site = os.listdir(os.path.join(root, SITE))
     assert "pkg_resources" in site and "setuptools" in site and "pip" not in site
     assert "legacy-1.0-py3.11.egg-info" in site
@@ -172,7 +179,7 @@ def test_slim_pip_keeps_pip_for_a_distribution_that_runs_it(tmp_path):
     root = str(tmp_path)
     installers(root)
     install_distribution(root, "pip-tools", "7.3.0", ["piptools/__init__.py"], ["pip>=22.2", "wheel"])
-    slim(root, "3.11", ("pip",))
+    slim(tree_at(root), ("pip",))
     site = os.listdir(os.path.join(root, SITE))
     assert "pip" in site and "wheel" in site and "setuptools" not in site and "pkg_resources" not in site
     assert os.path.exists(os.path.join(root, "bin", "pip3"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from dh_pyrpath.dpkg.prebuilt_binaries import add_to_substvar, is_prebuilt, prebuilt_elf_files, put_back, record, set_aside
+from dh_pyrpath.dpkg.prebuilt_binaries import is_prebuilt, prebuilt_elf_files, put_back, record, set_aside
 
 ELF = b"\x7fELF\2\1\1" + b"\0" * 57
 
@@ -43,13 +43,3 @@ def test_set_aside_and_put_back_byte_for_byte(tmp_path):
     assert set_aside(state, destdir) == 1 and not (site / "pillow.libs/libjpeg.so.62").exists()
     assert put_back(state, destdir) == 1 and (site / "pillow.libs/libjpeg.so.62").read_bytes() == ELF + b"j"
     assert put_back(state, destdir) == 0 and not os.path.exists(os.path.join(state, "prebuilt-aside"))
-
-
-def test_depends_are_added_to_the_substvar(tmp_path):
-    substvars = tmp_path / "svc.substvars"
-    substvars.write_text("misc:Depends=\nshlibs:Depends=libc6 (>= 2.34), libssl3 (>= 3.0.0)\n")
-    add_to_substvar(str(substvars), "shlibs:Depends", "libstdc++6 (>= 4.1.1)")
-    assert substvars.read_text() == ("misc:Depends=\n"
-                                     "shlibs:Depends=libc6 (>= 2.34), libssl3 (>= 3.0.0), libstdc++6 (>= 4.1.1)\n")
-    add_to_substvar(str(tmp_path / "new.substvars"), "shlibs:Depends", "libc6")
-    assert (tmp_path / "new.substvars").read_text() == "shlibs:Depends=libc6\n"

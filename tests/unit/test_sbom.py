@@ -17,7 +17,7 @@ from dh_pyrpath.deps.pip import pip_report
 from dh_pyrpath.sbom.collect import debian_dependencies, license_names
 from dh_pyrpath.sbom.inputs import archive_sha256, load_cpython, pip_installs, record_cpython
 from dh_pyrpath.sbom.model import (CPython, DebianDependency, Distribution, Library, Sbom, Subject, document, dumps,
-                             made_by_us, parse)
+                                   made_by_us, parse)
 
 PREFIX = "/opt/svc"
 SITE = f"{PREFIX}/lib/python3.11/site-packages"

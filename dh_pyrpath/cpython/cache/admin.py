@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Callable, Iterator
 
 from dh_pyrpath.cpython.cache.entries import (RECORD, TREE, Temporary, damage, discard, entries_dir, entry_dir, entry_record, last_used,
-                    temporaries)
+                                              temporaries)
 from dh_pyrpath.cpython.cache.lock import key_lock, key_lock_if_free
 
 DAY = 86400

@@ -31,7 +31,6 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
 import tempfile
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -39,9 +38,11 @@ from datetime import datetime, timezone
 from typing import Callable, Iterator
 
 from dh_pyrpath import __version__
+from dh_pyrpath.contract.runner import run
 from dh_pyrpath.cpython.build import DEV_PACKAGES, BuildRequest
 from dh_pyrpath.cpython.cache.lock import key_lock
 from dh_pyrpath.cpython.cache.manifest import differences, read_manifest, scan, write_manifest
+from dh_pyrpath.errors import PyrpathError
 
 # Bump when the build recipe changes in a way the inputs below do not show.
 RECIPE = 5
@@ -66,18 +67,16 @@ def downloads_dir(fallback: str) -> str:
 
 def _first_line(argv: list[str]) -> str:
     try:
-        out = subprocess.run(argv, capture_output=True, text=True).stdout
-    except OSError:
+        out = run(argv, argv[0], reads=True, check=False, stderr_apart=True).output
+    except PyrpathError:  # not installed
         return "absent"
     return out.splitlines()[0] if out else "absent"
 
 
 def toolchain() -> dict[str, str]:
     """Compiler, linker and -dev package versions the build links against."""
-    query = subprocess.run(
-        ["dpkg-query", "-W", "-f", "${Package}=${Version}\n", *DEV_PACKAGES],
-        capture_output=True, text=True,
-    ).stdout
+    query = run(["dpkg-query", "-W", "-f", "${Package}=${Version}\n", *DEV_PACKAGES], "dpkg-query -W", reads=True,
+                check=False, stderr_apart=True).output
     return {
         "cc": _first_line(["gcc", "--version"]),
         "ld": _first_line(["ld", "--version"]),
@@ -87,7 +86,11 @@ def toolchain() -> dict[str, str]:
 
 
 def cache_key(request: BuildRequest, flags: dict[str, str]) -> str:
-    """A digest of the source, options, prefix, toolchain and flags."""
+    """A digest of the source, configure options, toolchain and flags.
+
+    The prefix in it is always the placeholder BUILD_PREFIX (the build is
+    relocatable): one entry serves every package prefix.
+    """
     material = {
         "recipe": RECIPE,
         "source": request.source_sha256,

@@ -31,12 +31,12 @@ add_command_options('dh_makeshlibs', '-X/lib/libpython3.', '-X/lib/python3.');
 
 my @packages = getpackages();
 
-# The package's dh-pyrpath configuration file, or undef.
+# The package's dh-pyrpath configuration file (debian/<pkg>.pyrpath, or
+# debian/pyrpath for the main package: Dh_Lib's pkgfile rule), or undef.
 sub pyrpath_file {
 	my ($package) = @_;
-	return "debian/$package.pyrpath" if -f "debian/$package.pyrpath";
-	return 'debian/pyrpath' if $package eq $packages[0] && -f 'debian/pyrpath';
-	return undef;
+	my $file = pkgfile($package, 'pyrpath');
+	return $file ne '' ? $file : undef;
 }
 
 # The Prefix field of a configuration file (field names are case-insensitive),
