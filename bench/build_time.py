@@ -24,7 +24,7 @@ Medians are compared. The targets (issue 14):
   dh-virtualenv package's.
 
 The build logs (bench/.work/build_time[-<example>]/NN-<kind>.log) carry a
-timestamp on every line; bench/profile_build.py turns them into the time of
+timestamp on every line, and the .deb of each build is kept beside its log; bench/profile_build.py turns them into the time of
 each dh command. Results: bench/results/build_time.json for hello-service,
 build_time-<example>.json for another.
 
@@ -69,13 +69,15 @@ def build_once(example: str, kind: str, number: int, cache: str | None) -> dict:
     src = copy_source(example, os.path.join(top, package), debian=venv_debian(example) if kind == "venv" else None)
     print(f"  build {number:2d}: {kind:<4} ...", end="", flush=True)
     seconds = dpkg_buildpackage(src, log, build_env(cache))
-    size, installed = deb_sizes(debs_in(top)[package])
+    deb = debs_in(top)[package]
+    size, installed = deb_sizes(deb)
     compiled = cpython_seconds(log)
     if kind == "warm" and compiled:
         raise BenchError(f"the warm build compiled CPython (cache {cache} was not used); log {log}")
     if kind == "cold" and not compiled:
         raise BenchError(f"the cold build logged no 'built CPython ... in N s' line; log {log}")
     print(f" {seconds:7.1f} s" + (f" (CPython {compiled[0]:.0f} s)" if compiled else ""), flush=True)
+    shutil.move(deb, os.path.join(here, f"{number:02d}-{kind}.deb"))  # kept beside the log, to look into
     shutil.rmtree(top)
     return {"kind": kind, "seconds": round(seconds, 2), "cpython_seconds": compiled[0] if compiled else None,
             "deb_bytes": size, "installed_kib": installed, "log": os.path.relpath(log)}
