@@ -6,7 +6,7 @@ builds CPython in a throwaway source package under bench/.work/speed
 (one Architecture: any package, `Python-Source: debian:python3.11`,
 `Optimize: <level>`), with its own cache bench/.cache so that reruns reuse
 the builds; the interpreter is run where it is staged,
-debian/<pkg>/opt/<pkg>/bin/python3.11 (RUNPATH $ORIGIN/../lib). Each one is
+debian/.debhelper/pyrpath/<pkg>/stage/opt/<pkg>/bin/python3.11. Each one is
 checked to be configured for its level (--enable-optimizations, --with-lto).
 
 pyperformance (pinned, installed into bench/.venv) runs a fixed subset of
@@ -119,7 +119,12 @@ def build_interpreter(level: str) -> Interpreter:
     if built:
         record_build_time(level, built[0])
     print(f" built in {built[0]:.0f} s" if built else " reused from the cache", flush=True)
-    python = os.path.join(src, "debian", package, "opt", package, "bin", "python3.11")
+    # Where dh_pyrpath_buildpython stages it: debian/.debhelper/pyrpath/<pkg>/stage since the build/binary
+    # split (the binary target's dh_pyrpath_install copies it into debian/<pkg>), debian/<pkg> before.
+    candidates = [os.path.join(src, "debian", ".debhelper", "pyrpath", package, "stage", "opt", package, "bin",
+                               "python3.11"),
+                  os.path.join(src, "debian", package, "opt", package, "bin", "python3.11")]
+    python = next((path for path in candidates if os.path.exists(path)), candidates[0])
     actual = configured_level(python)
     if actual != level:
         raise BenchError(f"the interpreter built with Optimize: {level} was configured as {actual!r} "
