@@ -69,7 +69,7 @@ def obtain_tree(invocation: Invocation, config: PackageConfig, log: str) -> tupl
     return obtained.tree, entry_record(obtained.tree)["build_dir"], dotted
 
 
-def stage(invocation: Invocation, tree: str, destdir: str, prefix: str) -> None:
+def stage(tree: str, destdir: str, prefix: str) -> None:
     """Copy the built tree to the package's prefix in the stage (replacing an earlier copy).
 
     The copy is relocated to where it is staged, so that what compiles
@@ -102,7 +102,7 @@ def stage_cpython(invocation: Invocation, config: PackageConfig) -> None:
     if os.path.exists(log):
         os.unlink(log)
     tree, build_dir, version = obtain_tree(invocation, config, log)
-    stage(invocation, tree, destdir, config.prefix)
+    stage(tree, destdir, config.prefix)
     staged = StagedTree(package, destdir, config.prefix, version, (build_dir,))
     check_staged(staged, is_static_interpreter(tuple(map(int, version.split(".")))))
     staged.save()

@@ -22,7 +22,7 @@ COMMAND = "dh_pyrpath_install"
 SUMMARY = "Put the staged tree into debian/<pkg> and make it final (prefix, shebangs, bytecode, links)."
 
 
-def place(invocation: Invocation, stage: StagedTree, destdir: str) -> tuple[StagedTree, list[str]]:
+def place(stage: StagedTree, destdir: str) -> tuple[StagedTree, list[str]]:
     """Copy the staged prefix (without bytecode) into the package build tree and relocate it to the prefix.
 
     The stage itself is left as the build target made it, so that binary
@@ -54,7 +54,7 @@ def install_package(invocation: Invocation, config: PackageConfig) -> None:
     """Place the stage in the package build tree and finish it there; nothing half-finished stays."""
     stage = load_staged(config.package, COMMAND)
     check_links(stage, config)
-    tree, relocated = place(invocation, stage, invocation.tmpdir(config.package))
+    tree, relocated = place(stage, invocation.tmpdir(config.package))
     try:
         finish(invocation, tree, config, relocated)
     except BaseException:
