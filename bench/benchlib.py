@@ -28,12 +28,16 @@ from typing import Iterable, Sequence, TypeVar
 BENCH = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH)
 EXAMPLES = os.path.join(ROOT, "examples")
+SERVICES = os.path.join(BENCH, "services")  # bench-only fixtures (bench/services/<name>), found like examples/<name>
 WORK = os.path.join(BENCH, ".work")  # scratch: build trees, logs, pyperf files
 RESULTS = os.path.join(BENCH, "results")
 QUICK_RESULTS = os.path.join(RESULTS, "quick")
 DEBIAN_PYTHON = "/usr/bin/python3.11"
 BUILT_LINE = re.compile(r"dh_pyrpath_buildpython: built CPython (\S+) in (\d+(?:\.\d+)?) s")
-ORDER = ("build_time", "install_time", "speed", "startup", "n_services")  # order of the benchmarks in latest.md
+ORDER = ("build_time", "install_time", "speed", "startup", "n_services")  # the benchmark scripts, in run order
+# The result files in latest.md, in this order: build_time.py writes one per --example (build_time-<example>
+# for any but hello-service).
+RESULT_NAMES = ("build_time", "build_time-api-service", "install_time", "speed", "startup", "n_services")
 
 T = TypeVar("T")
 LOAD_AT_START = os.getloadavg()[0]
@@ -146,10 +150,18 @@ def fresh_dir(path: str) -> str:
     return path
 
 
+def example_dir(example: str) -> str:
+    """examples/<example>, else the bench-only fixture bench/services/<example>."""
+    for top in (EXAMPLES, SERVICES):
+        if os.path.isdir(os.path.join(top, example, "debian")):
+            return os.path.join(top, example)
+    raise BenchError(f"no service {example!r} in examples/ or bench/services/")
+
+
 def copy_source(example: str, dest: str, debian: str | None = None) -> str:
-    """Copy examples/<example> to dest; with debian, that debian/ directory replaces its own."""
+    """Copy examples/<example> (or bench/services/<example>) to dest; with debian, that debian/ replaces its own."""
     ignore = shutil.ignore_patterns("debian") if debian else None
-    shutil.copytree(os.path.join(EXAMPLES, example), dest, ignore=ignore)
+    shutil.copytree(example_dir(example), dest, ignore=ignore)
     if debian:
         shutil.copytree(debian, os.path.join(dest, "debian"))
     return dest
@@ -160,21 +172,35 @@ def log_tail(log: str, lines: int = 30) -> str:
         return "".join(fd.readlines()[-lines:])
 
 
-def run_logged(argv: list[str], log: str, cwd: str, env: dict[str, str]) -> float:
-    """Run argv with its output appended to log; the wall-clock seconds it took."""
+def run_logged(argv: list[str], log: str, cwd: str, env: dict[str, str], stamp: bool = False) -> float:
+    """Run argv with its output appended to log; the wall-clock seconds it took.
+
+    With stamp, every line of the log starts with the time it was read (Unix seconds, like moreutils'
+    `ts '%.s'`), for profile_build.py: debhelper prints each command before it runs it, and Perl
+    flushes its output before forking, so the time between two command lines is the first one's.
+    """
     started = time.monotonic()
     with open(log, "ab") as out:
-        result = subprocess.run(argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL)
+        if not stamp:
+            returncode = subprocess.run(argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                        stdin=subprocess.DEVNULL).returncode
+        else:
+            with subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                  stdin=subprocess.DEVNULL) as child:
+                assert child.stdout is not None
+                for line in iter(child.stdout.readline, b""):
+                    out.write(b"%.3f " % time.time() + line)
+                    out.flush()  # the log can be followed while the build runs
+            returncode = child.returncode
     seconds = time.monotonic() - started
-    if result.returncode != 0:
-        raise BenchError(f"{' '.join(argv)} failed ({result.returncode}) in {cwd}; log {log}:\n{log_tail(log)}")
+    if returncode != 0:
+        raise BenchError(f"{' '.join(argv)} failed ({returncode}) in {cwd}; log {log}:\n{log_tail(log)}")
     return seconds
 
 
 def dpkg_buildpackage(src: str, log: str, env: dict[str, str]) -> float:
-    """dpkg-buildpackage -b in src (-d: this checkout's dh-pyrpath need not be installed)."""
-    return run_logged(["dpkg-buildpackage", "-b", "-us", "-uc", "-d"], log, src, env)
+    """dpkg-buildpackage -b in src (-d: this checkout's dh-pyrpath need not be installed); a timestamped log."""
+    return run_logged(["dpkg-buildpackage", "-b", "-us", "-uc", "-d"], log, src, env, stamp=True)
 
 
 def debs_in(directory: str) -> dict[str, str]:
@@ -267,7 +293,7 @@ def save_results(name: str, title: str, checks: list[Check], settings: dict, raw
 
 def load_results(directory: str) -> list[dict]:
     documents = []
-    for name in ORDER:
+    for name in RESULT_NAMES:
         path = os.path.join(directory, f"{name}.json")
         if os.path.exists(path):
             with open(path, encoding="utf-8") as fd:

@@ -159,7 +159,7 @@ def checks(measured: dict[str, list[dict]], n: int, cold: bool = True) -> list[C
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=2, help="rounds of each (default 2; medians)")
+    parser.add_argument("--runs", type=int, default=3, help="rounds of each (default 3; medians)")
     parser.add_argument("--quick", action="store_true", help="smoke test: --runs 1, results in bench/results/quick")
     parser.add_argument("--seed-cache", metavar="DIR",
                         help="testing the script only: start each cache as a copy of DIR, so the builds are NOT "

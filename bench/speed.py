@@ -6,16 +6,18 @@ builds CPython in a throwaway source package under bench/.work/speed
 (one Architecture: any package, `Python-Source: debian:python3.11`,
 `Optimize: <level>`), with its own cache bench/.cache so that reruns reuse
 the builds; the interpreter is run where it is staged,
-debian/<pkg>/opt/<pkg>/bin/python3.11 (RUNPATH $ORIGIN/../lib). Each one is
+debian/.debhelper/pyrpath/<pkg>/stage/opt/<pkg>/bin/python3.11. Each one is
 checked to be configured for its level (--enable-optimizations, --with-lto).
 
 pyperformance (pinned, installed into bench/.venv) runs a fixed subset of
 its benchmarks with --fast. The runs are interleaved: one pyperformance
 invocation per benchmark and interpreter, the interpreters' order rotating
-from one benchmark to the next. For each benchmark the ratio is Debian's
-mean time / the level's mean time (read from the pyperf JSON with pyperf),
-so above 1 is faster than Debian's; the score of a level is the geometric
-mean of those ratios. Target: pgo+lto >= 1.00. Build times of each level
+from one benchmark to the next, over --rounds passes (default 3), each pass into its own
+pyperf files. For each benchmark and round the ratio is Debian's median
+time / the level's median time (read from the pyperf JSON with pyperf), so
+above 1 is faster than Debian's; a benchmark's ratio is the median over the
+rounds, and the score of a level the geometric mean of those. Targets
+(issue 14): none >= 0.97, pgo+lto >= 1.08. Build times of each level
 come from the build logs (`built CPython ... in N s`), as a ratio to the
 'none' build, to weigh speed against build time when choosing the default.
 
@@ -38,7 +40,7 @@ import textwrap
 from dataclasses import dataclass
 
 from benchlib import (BENCH, DEBIAN_PYTHON, WORK, BenchError, Check, build_env, cpython_seconds, fresh_dir,
-                      geomean, now, print_checks, rotations, run_logged, save_results, warn_if_busy)
+                      geomean, median, now, print_checks, rotations, run_logged, save_results, warn_if_busy)
 
 LEVELS = ("none", "lto", "pgo", "pgo+lto")
 BENCHMARKS = ("nbody", "float", "richards", "fannkuch", "json_dumps", "json_loads", "regex_v8", "deltablue",
@@ -60,9 +62,10 @@ Architecture: any
 Description: dh-pyrpath benchmark interpreter, Optimize: {level}
  Built by bench/speed.py; never packaged.
 """
-# Run by the pyperformance venv's Python: the mean time of each benchmark of a pyperf file.
-MEANS = "import json, sys, pyperf; print(json.dumps({b.get_name(): b.mean() " \
-        "for b in pyperf.BenchmarkSuite.load(sys.argv[1]).get_benchmarks()}))"
+TARGETS = {"none": 0.97, "pgo+lto": 1.08}  # speed / Debian's python3.11, geometric mean
+# Run by the pyperformance venv's Python: the median time of each benchmark of a pyperf file.
+MEDIANS = "import json, sys, pyperf; print(json.dumps({b.get_name(): b.median() " \
+          "for b in pyperf.BenchmarkSuite.load(sys.argv[1]).get_benchmarks()}))"
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,12 @@ def build_interpreter(level: str) -> Interpreter:
     if built:
         record_build_time(level, built[0])
     print(f" built in {built[0]:.0f} s" if built else " reused from the cache", flush=True)
-    python = os.path.join(src, "debian", package, "opt", package, "bin", "python3.11")
+    # Where dh_pyrpath_buildpython stages it: debian/.debhelper/pyrpath/<pkg>/stage since the build/binary
+    # split (the binary target's dh_pyrpath_install copies it into debian/<pkg>), debian/<pkg> before.
+    candidates = [os.path.join(src, "debian", ".debhelper", "pyrpath", package, "stage", "opt", package, "bin",
+                               "python3.11"),
+                  os.path.join(src, "debian", package, "opt", package, "bin", "python3.11")]
+    python = next((path for path in candidates if os.path.exists(path)), candidates[0])
     actual = configured_level(python)
     if actual != level:
         raise BenchError(f"the interpreter built with Optimize: {level} was configured as {actual!r} "
@@ -138,13 +146,13 @@ def ensure_pyperformance() -> str:
     return os.path.join(VENV, "bin", "pyperformance")
 
 
-def pyperf_file(label: str) -> str:
-    return os.path.join(HERE, "pyperf", label.replace("+", "-") + ".json")
+def pyperf_file(label: str, round_number: int) -> str:
+    return os.path.join(HERE, "pyperf", f"{label.replace('+', '-')}-round{round_number + 1}.json")
 
 
 def run_benchmarks(pyperformance: str, interpreters: list[Interpreter], benchmarks: list[str],
                    rounds: int) -> None:
-    """Every benchmark on every interpreter, interleaved; runs appended to one pyperf file each."""
+    """Every benchmark on every interpreter, interleaved; one pyperf file per interpreter and round."""
     fresh_dir(os.path.join(HERE, "pyperf"))
     runner_dir = os.path.join(HERE, "pyperformance")  # pyperformance keeps its venvs in ./venv
     os.makedirs(runner_dir, exist_ok=True)
@@ -158,41 +166,49 @@ def run_benchmarks(pyperformance: str, interpreters: list[Interpreter], benchmar
             for interp in orders[step]:
                 print(f"  round {round_number + 1}/{rounds} {benchmark:<14} {interp.label:<8}", flush=True)
                 run_logged([pyperformance, "run", "--fast", "-b", benchmark, "--python", interp.python,
-                            "--append", pyperf_file(interp.label)], log, runner_dir, dict(os.environ))
+                            "--append", pyperf_file(interp.label, round_number)], log, runner_dir, dict(os.environ))
             step += 1
 
 
-def mean_times(label: str) -> dict[str, float]:
-    out = subprocess.run([os.path.join(VENV, "bin", "python"), "-c", MEANS, pyperf_file(label)],
+def median_times(label: str, round_number: int) -> dict[str, float]:
+    out = subprocess.run([os.path.join(VENV, "bin", "python"), "-c", MEDIANS, pyperf_file(label, round_number)],
                          check=True, capture_output=True, text=True).stdout
     return json.loads(out)
 
 
-def speed_ratios(interpreters: list[Interpreter]) -> dict[str, dict[str, float]]:
-    """Per level, per benchmark: Debian's mean time / the level's (above 1: faster than Debian's)."""
-    base = mean_times(DEBIAN)
-    ratios = {}
-    for interp in interpreters:
-        if interp.label == DEBIAN:
-            continue
-        times = mean_times(interp.label)
-        missing = set(base) ^ set(times)
-        if missing:
-            raise BenchError(f"benchmarks not run on both {interp.label} and Debian's: {sorted(missing)}")
-        ratios[interp.label] = {name: base[name] / times[name] for name in sorted(base)}
+def round_ratios(interpreters: list[Interpreter], rounds: int) -> dict[str, dict[str, list[float]]]:
+    """Per level, per benchmark, per round: Debian's median time / the level's (above 1: faster than Debian's)."""
+    ratios: dict[str, dict[str, list[float]]] = {}
+    for round_number in range(rounds):
+        base = median_times(DEBIAN, round_number)
+        for interp in interpreters:
+            if interp.label == DEBIAN:
+                continue
+            times = median_times(interp.label, round_number)
+            missing = set(base) ^ set(times)
+            if missing:
+                raise BenchError(f"benchmarks not run on both {interp.label} and Debian's: {sorted(missing)}")
+            for name in sorted(base):
+                ratios.setdefault(interp.label, {}).setdefault(name, []).append(base[name] / times[name])
     return ratios
 
 
-def checks(ratios: dict[str, dict[str, float]], builds: dict[str, float | None]) -> list[Check]:
+def speed_ratios(per_round: dict[str, dict[str, list[float]]]) -> dict[str, dict[str, float]]:
+    """Per level, per benchmark: the median of the rounds' ratios."""
+    return {label: {name: median(values) for name, values in benchmarks.items()}
+            for label, benchmarks in per_round.items()}
+
+
+def checks(ratios: dict[str, dict[str, float]], builds: dict[str, float | None], rounds: int) -> list[Check]:
     results = []
     base_build = builds.get("none")
     for level, per_benchmark in ratios.items():
         built = builds.get(level)
-        detail = f"geomean of {len(per_benchmark)}; build {built:.0f} s" if built else \
-            f"geomean of {len(per_benchmark)}; build time unknown (cached)"
+        what = f"geomean of {len(per_benchmark)}, medians of {rounds} rounds"
+        detail = f"{what}; build {built:.0f} s" if built else f"{what}; build time unknown (cached)"
         if built and base_build and level != "none":
             detail += f" = {built / base_build:.2f}x the 'none' build"
-        target = 1.0 if level == "pgo+lto" else None
+        target = TARGETS.get(level)
         name = f"speed of Optimize: {level}" if level in LEVELS else f"speed of {level}"
         results.append(Check(f"{name} / Debian python3.11", geomean(list(per_benchmark.values())),
                              ">=", target, detail))
@@ -233,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="Optimize levels to build (empty: none, with --compare)")
     parser.add_argument("--benchmarks", default=",".join(BENCHMARKS),
                         type=lambda v: parse_list(v, BENCHMARKS, "benchmark not in the subset"))
-    parser.add_argument("--rounds", type=int, default=1, help="passes over all benchmarks (default 1)")
+    parser.add_argument("--rounds", type=int, default=3, help="passes over all benchmarks (default 3; medians)")
     parser.add_argument("--compare", action="append", default=[], type=parse_compare, metavar="LABEL=PYTHON",
                         help="also run this built interpreter, side by side (repeatable)")
     parser.add_argument("--quick", action="store_true",
@@ -250,19 +266,21 @@ def main(argv: list[str] | None = None) -> int:
         interpreters = [Interpreter(DEBIAN, DEBIAN_PYTHON)] + [build_interpreter(level) for level in levels] \
             + args.compare
         pyperformance = ensure_pyperformance()
-        run_benchmarks(pyperformance, interpreters, benchmarks, max(1, args.rounds))
-        ratios = speed_ratios(interpreters)
+        rounds = 1 if args.quick else max(1, args.rounds)
+        run_benchmarks(pyperformance, interpreters, benchmarks, rounds)
+        per_round = round_ratios(interpreters, rounds)
+        ratios = speed_ratios(per_round)
         builds = {i.label: i.build_seconds for i in interpreters if i.label != DEBIAN}
-        results = checks(ratios, builds)
+        results = checks(ratios, builds, rounds)
     except (BenchError, subprocess.CalledProcessError) as error:
         print(f"speed: error: {error}", file=sys.stderr)
         return 2
     print_table(ratios)
     print_checks("interpreter speed by Optimize level (pyperformance geometric mean)", results)
     save_results("speed", "interpreter speed", results,
-                 {"levels": levels, "benchmarks": benchmarks, "rounds": args.rounds, "pyperformance": PYPERFORMANCE,
+                 {"levels": levels, "benchmarks": benchmarks, "rounds": rounds, "pyperformance": PYPERFORMANCE,
                   "compare": {i.label: i.python for i in args.compare}},
-                 {"ratios": ratios, "build_seconds": builds, "debian_python": DEBIAN_PYTHON}, args.quick, started)
+                 {"ratios": ratios, "round_ratios": per_round, "build_seconds": builds, "debian_python": DEBIAN_PYTHON}, args.quick, started)
     return 0
 
 

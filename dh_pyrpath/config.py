@@ -52,7 +52,7 @@ _LINK_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
 
 @dataclass(frozen=True)
 class PackageConfig:
-    """Everything the three commands need to know about one binary package."""
+    """Everything the commands need to know about one binary package."""
 
     package: str
     path: str

@@ -79,7 +79,7 @@ def obtain_tree(invocation: Invocation, config: PackageConfig, log: str) -> tupl
     return obtained.tree, entry_record(obtained.tree)["build_dir"], dotted
 
 
-def stage(invocation: Invocation, tree: str, destdir: str, prefix: str) -> None:
+def stage(tree: str, destdir: str, prefix: str) -> None:
     """Copy the built tree to the package's prefix in the stage (replacing an earlier copy).
 
     The copy is relocated to where it is staged, so that what compiles
@@ -103,7 +103,7 @@ def stage_runtime(invocation: Invocation, config: PackageConfig, destdir: str) -
     assert name
     runtime = find_runtime(name, f"{config.path}: Python-Source", host_arch())
     verify(runtime)
-    stage(invocation, runtime.tree, destdir, config.prefix)
+    stage(runtime.tree, destdir, config.prefix)
     invocation.progress(f"using runtime {name} {runtime.source_version} (CPython {runtime.version}), "
                         f"relocated to {config.prefix}")
     built = runtime.record["runtime"]
@@ -146,7 +146,7 @@ def stage_cpython(invocation: Invocation, config: PackageConfig) -> None:
         version, build_dirs = runtime.version, ()
     else:
         tree, build_dir, version = obtain_tree(invocation, config, log)
-        stage(invocation, tree, destdir, config.prefix)
+        stage(tree, destdir, config.prefix)
         builtusing.record(package, compiled_built_using(package))
         build_dirs = (build_dir,)
     staged = StagedTree(package, destdir, config.prefix, version, build_dirs)

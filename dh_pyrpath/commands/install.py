@@ -7,7 +7,7 @@ import os
 from dh_pyrpath.audit.checks import refuse_leaks
 from dh_pyrpath.config import PackageConfig, load_configs
 from dh_pyrpath.contract.command import run
-from dh_pyrpath.contract.files import add_snippet
+from dh_pyrpath.contract.files import add_snippet, set_substvar
 from dh_pyrpath.contract.invocation import Invocation
 from dh_pyrpath.cpython.relocate import relocate
 from dh_pyrpath.dpkg import builtusing
@@ -24,7 +24,7 @@ COMMAND = "dh_pyrpath_install"
 SUMMARY = "Put the staged tree into debian/<pkg> and make it final (prefix, shebangs, bytecode, links)."
 
 
-def place(invocation: Invocation, stage: StagedTree, destdir: str) -> tuple[StagedTree, list[str]]:
+def place(stage: StagedTree, destdir: str) -> tuple[StagedTree, list[str]]:
     """Copy the staged prefix (without bytecode) into the package build tree and relocate it to the prefix.
 
     The stage itself is left as the build target made it, so that binary
@@ -54,7 +54,7 @@ def install(invocation: Invocation) -> None:
         # dh_gencontrol is given -DStatic-Built-Using=${pyrpath:Static-Built-Using} for every package: define it
         # (empty) for the packages dh-pyrpath does not handle, or dpkg-gencontrol warns that it is undefined.
         for package in sorted(set(invocation.packages) - {c.package for c in configs}):
-            builtusing.set_substvar(f"debian/{package}.substvars", builtusing.SUBSTVAR, "")
+            set_substvar(package, builtusing.SUBSTVAR, "")
 
 
 def install_package(invocation: Invocation, config: PackageConfig) -> None:
@@ -67,7 +67,7 @@ def install_package(invocation: Invocation, config: PackageConfig) -> None:
         return
     stage = load_staged(package, COMMAND)
     check_links(stage, config)
-    tree, relocated = place(invocation, stage, invocation.tmpdir(package))
+    tree, relocated = place(stage, invocation.tmpdir(package))
     try:
         finish(invocation, tree, config, relocated)
     except BaseException:

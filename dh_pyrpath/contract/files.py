@@ -62,6 +62,15 @@ def add_substvar(package: str, name: str, value: str) -> str:
     return path
 
 
+def set_substvar(package: str, name: str, value: str) -> str:
+    """Set the substvar name to value, replacing what it held, so that binary can run twice; empty stays defined."""
+    path = substvars_file(package)
+    lines = [line for line in _read_lines(path) if _split_substvar(line)[0] != name]
+    lines.append(f"{name}={value}")
+    _replace(path, "".join(line + "\n" for line in lines))
+    return path
+
+
 def _split_substvar(line: str) -> tuple[str, str, str]:
     """(name, '=' or '?=', value) of a substvars line; ('', '', '') for a comment or a blank."""
     if line.startswith("#") or "=" not in line:

@@ -84,18 +84,16 @@ def run(argv: list[str], what: str, *, log: str | None = None, cwd: str | None =
 
 def _run_apart(argv: list[str], what: str, *, cwd: str | None, env: dict[str, str] | None, input: str | None,
                reads: bool, check: bool, explain: Explain | None, timeout: float | None) -> Ran:
-    if not reads and _state.verbose:
-        print("\t" + shlex.join(argv), flush=True)
-    if not reads and _state.no_act:
+    if _skipped(shlex.join(argv), reads):
         return Ran(0, b"")
     try:
         done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, timeout=timeout,
                               input=input.encode() if input is not None else None,
                               stdin=None if input is not None else subprocess.DEVNULL)
     except OSError as exc:
-        raise PyrpathError(f"{what}: cannot run {argv[0]} ({exc.strerror}); install it or fix its permissions") from None
+        raise _cannot_run(what, argv[0], exc) from None
     except subprocess.TimeoutExpired:
-        raise PyrpathError(f"{what}: did not finish within {timeout:.0f} s") from None
+        raise _too_slow(what, timeout) from None
     ran = Ran(done.returncode, done.stdout, done.stderr)
     if check and not ran.ok:
         raise PyrpathError(failure(Ran(ran.status, ran.raw + ran.raw_errors), what, None, explain))
@@ -107,15 +105,30 @@ def run_pipeline(argvs: list[list[str]], what: str, *, log: str | None = None, c
                  check: bool = True, explain: Explain | None = None, timeout: float | None = None) -> Ran:
     """Run argvs as a pipeline, each one's stdout the next one's stdin; it fails when any of them fails."""
     shown = " | ".join(shlex.join(argv) for argv in argvs)
-    if not reads and _state.verbose:
-        print("\t" + shown, flush=True)
-    if not reads and _state.no_act:
+    if _skipped(shown, reads):
         return Ran(0, b"")
     sink = _log_sink(log, shown, echo=_state.verbose and not reads) if log else None
     ran = Ran(*_execute(argvs, what, cwd, env, input, timeout, sink))
     if check and not ran.ok:
         raise PyrpathError(failure(ran, what, log, explain))
     return ran
+
+
+def _skipped(shown: str, reads: bool) -> bool:
+    """Echo a command that changes something under -v; True when --no-act says not to run it."""
+    if reads:
+        return False
+    if _state.verbose:
+        print("\t" + shown, flush=True)
+    return _state.no_act
+
+
+def _cannot_run(what: str, program: str, exc: OSError) -> PyrpathError:
+    return PyrpathError(f"{what}: cannot run {program} ({exc.strerror}); install it or fix its permissions")
+
+
+def _too_slow(what: str, timeout: float | None) -> PyrpathError:
+    return PyrpathError(f"{what}: did not finish within {timeout:.0f} s")
 
 
 def _log_sink(log: str, shown: str, echo: bool) -> Callable[[bytes], None]:
@@ -148,7 +161,7 @@ def _execute(argvs: list[list[str]], what: str, cwd: str | None, env: dict[str, 
     except OSError as exc:
         for proc in procs:
             proc.kill()
-        raise PyrpathError(f"{what}: cannot run {argv[0]} ({exc.strerror}); install it or fix its permissions") from None
+        raise _cannot_run(what, argv[0], exc) from None
     first, last_proc = procs[0], procs[-1]
     if input is not None and first.stdin:
         first.stdin.write(input.encode())
@@ -167,7 +180,7 @@ def _execute(argvs: list[list[str]], what: str, cwd: str | None, env: dict[str, 
     except subprocess.TimeoutExpired:
         for proc in procs:
             proc.kill()
-        raise PyrpathError(f"{what}: did not finish within {timeout:.0f} s") from None
+        raise _too_slow(what, timeout) from None
     errors = b"".join(proc.stderr.read() for proc in procs[:-1] if proc.stderr)
     if errors and sink:
         sink(errors)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 
+from dh_pyrpath.contract.files import set_substvar
 from dh_pyrpath.staging import state_dir
 
 SUBSTVAR = "pyrpath:Static-Built-Using"
@@ -46,23 +47,13 @@ def recorded(package: str) -> str | None:
         return None
 
 
-def set_substvar(path: str, name: str, value: str) -> None:
-    """Set (not append to) name=value in a debian/<pkg>.substvars file, so that binary can run twice."""
-    lines = []
-    if os.path.isfile(path):
-        with open(path, encoding="utf-8") as fd:
-            lines = [line for line in fd.read().splitlines() if not line.startswith(f"{name}=")]
-    with open(path, "w", encoding="utf-8") as fd:
-        fd.write("\n".join(lines + [f"{name}={value}"]) + "\n")
-
-
 def apply(package: str, destdir: str | None = None) -> str:
     """Write ${pyrpath:Static-Built-Using} for the package (empty when unknown); return the value.
 
     With destdir, the lintian overrides dh-pyrpath wrote there get the one the field needs.
     """
     value = recorded(package) or ""
-    set_substvar(f"debian/{package}.substvars", SUBSTVAR, value)
+    set_substvar(package, SUBSTVAR, value)
     overrides = os.path.join(destdir or "", "usr", "share", "lintian", "overrides", package)
     if value and destdir and os.path.isfile(overrides):
         with open(overrides, "a", encoding="utf-8") as fd:

@@ -43,7 +43,8 @@ def host_architecture() -> str:
 def vendor() -> str:
     """The purl namespace of the system's packages: dpkg-vendor's name, lower case (debian, ubuntu, ...)."""
     result = run(["dpkg-vendor", "--query", "Vendor"], "dpkg-vendor", reads=True, check=False)
-    return (result.output.strip() if result.ok else "" or "debian").lower() or "debian"
+    name = result.output.strip() if result.ok else ""
+    return (name or "debian").lower()
 
 
 def debian_dependencies(substvars: str) -> list[DebianDependency]:

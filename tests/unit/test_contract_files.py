@@ -1,11 +1,11 @@
-"""The contract's output half: pkgfile, add_substvar and add_snippet follow Dh_Lib's rules."""
+"""The contract's output half: pkgfile, add_substvar, set_substvar and add_snippet follow Dh_Lib's rules."""
 
 from __future__ import annotations
 
 import os
 
 from dh_pyrpath.contract.control import read_control
-from dh_pyrpath.contract.files import add_snippet, add_substvar, pkgfile
+from dh_pyrpath.contract.files import add_snippet, add_substvar, pkgfile, set_substvar
 
 
 def test_pkgfile_prefers_the_package_file_and_falls_back_for_the_main_package_only(source_tree):
@@ -42,6 +42,16 @@ def test_substvar_keeps_an_optional_assignment(source_tree):
     source_tree("debian/svc.substvars", "misc:Static-Built-Using?=python3.11 (= 3.11.2-6)\n")
     add_substvar("svc", "misc:Static-Built-Using", "python3.11 (= 3.11.2-6)")
     assert open("debian/svc.substvars").read() == "misc:Static-Built-Using?=python3.11 (= 3.11.2-6)\n"
+
+
+def test_set_substvar_replaces_the_value_and_keeps_an_empty_one_defined(source_tree):
+    source_tree("debian/svc.substvars", "misc:Depends=\npyrpath:Static-Built-Using=python3.11 (= 3.11.2-6)\n")
+    set_substvar("svc", "pyrpath:Static-Built-Using", "pyrpath-cpython3.11 (= 3.11.2-1)")
+    set_substvar("svc", "pyrpath:Static-Built-Using", "pyrpath-cpython3.11 (= 3.11.2-2)")
+    assert open("debian/svc.substvars").read() == (
+        "misc:Depends=\npyrpath:Static-Built-Using=pyrpath-cpython3.11 (= 3.11.2-2)\n")
+    set_substvar("other", "pyrpath:Static-Built-Using", "")
+    assert open("debian/other.substvars").read() == "pyrpath:Static-Built-Using=\n"
 
 
 def test_prerm_and_postrm_snippets_go_first_postinst_ones_last(source_tree):
