@@ -74,38 +74,48 @@ def contents(deb: str) -> str:
     return subprocess.run(["dpkg-deb", "-c", deb], check=True, capture_output=True, text=True).stdout
 
 
-@pytest.mark.parametrize("user", ["root", "user"])
-@pytest.mark.parametrize("mode", sorted(MODES))
+# Every mode as the ordinary user (fakeroot, as sbuild builds); as root, -A here and -B in the test that runs
+# the service.  Root's -b and `rules binary` are what the other integration tests and make demo do.
+CASES = [(mode, "user") for mode in sorted(MODES)] + [("dpkg-buildpackage -A", "root")]
+
+
+@pytest.mark.parametrize("mode,user", CASES)
 def test_every_mode_builds_what_it_should(mode, user, user_cache):
     log, top, debs = build(mode, user, user_cache)
     try:
-        wanted = MODES[mode][1] | ({f"{SERVICE}-dbgsym"} if SERVICE in MODES[mode][1] else set())
-        assert debs == wanted, debs
-        if SERVICE in debs:
-            deb = glob.glob(os.path.join(top, f"{SERVICE}_*.deb"))[0]
-            listing = contents(deb)
-            assert f".{PREFIX}/bin/python3.11" in listing and "./usr/bin/modes-service ->" in listing
-            assert ".pyc" not in listing or "__pycache__" in listing
-            audit = subprocess.run([os.path.join(ROOT, "debhelper", "pyrpath"), "audit", deb],
-                                   capture_output=True, text=True)
-            assert audit.returncode == 0, audit.stdout + audit.stderr
-        if DOC in debs:
-            deb = glob.glob(os.path.join(top, f"{DOC}_*.deb"))[0]
-            assert f"./usr/share/doc/{SERVICE}/modes.txt" in contents(deb)  # a -doc package's docs: the main one's
-        if "dpkg-buildpackage" in mode and SERVICE in debs:
-            # compiled and pip-installed in the build target, never in binary (fakeroot for the user)
-            binary = log.index("debian/rules binary")
-            assert log.index("dh_pyrpath_pipinstall: build and install the project") < binary, log[-3000:]
-            assert log.index("dh_pyrpath_buildpython") < binary < log.index("dh_pyrpath_install")
-        if mode.startswith("rules binary"):
-            assert log.count("dh_pyrpath_install") >= 2  # the second binary placed the stage again
+        assert_mode_built(mode, log, top, debs)
     finally:
         shutil.rmtree(top, ignore_errors=True)
 
 
+def assert_mode_built(mode: str, log: str, top: str, debs: set[str]) -> None:
+    """The packages the mode must give, each complete; the compile and pip in the build target only."""
+    wanted = MODES[mode][1] | ({f"{SERVICE}-dbgsym"} if SERVICE in MODES[mode][1] else set())
+    assert debs == wanted, debs
+    if SERVICE in debs:
+        deb = glob.glob(os.path.join(top, f"{SERVICE}_*.deb"))[0]
+        listing = contents(deb)
+        assert f".{PREFIX}/bin/python3.11" in listing and "./usr/bin/modes-service ->" in listing
+        assert ".pyc" not in listing or "__pycache__" in listing
+        audit = subprocess.run([os.path.join(ROOT, "debhelper", "pyrpath"), "audit", deb],
+                               capture_output=True, text=True)
+        assert audit.returncode == 0, audit.stdout + audit.stderr
+    if DOC in debs:
+        deb = glob.glob(os.path.join(top, f"{DOC}_*.deb"))[0]
+        assert f"./usr/share/doc/{SERVICE}/modes.txt" in contents(deb)  # a -doc package's docs: the main one's
+    if "dpkg-buildpackage" in mode and SERVICE in debs:
+        # compiled and pip-installed in the build target, never in binary (fakeroot for the user)
+        binary = log.index("debian/rules binary")
+        assert log.index("dh_pyrpath_pipinstall: build and install the project") < binary, log[-3000:]
+        assert log.index("dh_pyrpath_buildpython") < binary < log.index("dh_pyrpath_install")
+    if mode.startswith("rules binary"):
+        assert log.count("dh_pyrpath_install") >= 2  # the second binary placed the stage again
+
+
 def test_the_service_runs_isolated_from_its_prefix(user_cache):
-    _, top, _ = build("dpkg-buildpackage -B", "root", user_cache)
+    log, top, debs = build("dpkg-buildpackage -B", "root", user_cache)
     try:
+        assert_mode_built("dpkg-buildpackage -B", log, top, debs)
         dpkg_install(glob.glob(os.path.join(top, f"{SERVICE}_*.deb"))[0])
         out = subprocess.run(["/usr/bin/modes-service"], check=True, capture_output=True, text=True).stdout
         report = json.loads(out)
