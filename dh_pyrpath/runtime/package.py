@@ -106,7 +106,8 @@ def compile_runtime(invocation: Invocation, config: PackageConfig, request: Buil
 def build(invocation: Invocation, config: PackageConfig, log: str) -> dict:
     """Build target: compile the tree (or reuse the cache's build of it) into the stage; return what was built."""
     source = tree_source(config)
-    version = read_version(config, source)
+    with config.naming_fields():
+        version = read_version(source)
     request = BuildRequest(source.sha256, version, BUILD_PREFIX, config.configure_options, invocation.build,
                            config.optimize)
     root = cache_root()
