@@ -20,6 +20,7 @@ from dh_pyrpath.cpython.relocate import BUILD_PREFIX
 from dh_pyrpath.dpkg import builtusing
 from dh_pyrpath.errors import PyrpathError
 from dh_pyrpath.runtime import init as runtime_init
+from dh_pyrpath.runtime import package as runtime_package
 from dh_pyrpath.runtime.package import override_lines, tree_digest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -53,6 +54,20 @@ def test_bad_runtime_fields_name_the_file_and_field(source_tree, text, message):
     with pytest.raises(PyrpathError) as error:
         config(source_tree, text)
     assert str(error.value).startswith("debian/svc-arch.pyrpath: ") and message in str(error.value), error.value
+
+
+@pytest.mark.parametrize("patchlevel, message", [
+    ("", "has no Include/patchlevel.h"),
+    ('#define PY_VERSION "3.5.10"\n', "3.5"),
+])
+def test_runtime_build_of_a_tree_that_is_no_supported_cpython_names_the_file(source_tree, patchlevel, message):
+    source_tree("configure", "#!/bin/sh\n")
+    source_tree("Include/patchlevel.h", patchlevel)
+    found = config(source_tree, f"Runtime: debian:python3.11 (= {VERSION})\n")
+    with pytest.raises(PyrpathError) as error:
+        runtime_package.build(None, found, "build.log")
+    assert str(error.value).startswith("debian/svc-arch.pyrpath: Python-Source: ") and message in str(error.value), \
+        error.value
 
 
 def test_runtime_source_is_accepted(source_tree):
