@@ -13,7 +13,7 @@ TOOL_DEPS   := build-essential debhelper dpkg-dev python3 python3-debian python3
 # sbuild, mmdebstrap, uidmap: the offline build in a clean chroot (unshare mode); python3-pip: pyrpath vendor;
 # gdb (dbgsym), devscripts (hardening-check), faketime and diffoscope-minimal: the Debian-quality tests;
 # python3-jsonschema: validating the SBOMs against the CycloneDX schema (fetched from PyPI into the test cache);
-# apt-utils (apt-ftparchive): the local apt repository of the runtime-package workflow (test_runtime).
+# apt-utils (apt-ftparchive): the local apt repository of the runtime-package workflow (test_runtime_workflow).
 TEST_DEPS   := lintian binutils curl ca-certificates libpython3.11 sbuild mmdebstrap uidmap python3-pip \
                gdb devscripts faketime diffoscope-minimal dh-virtualenv python3-venv python3-jsonschema \
                libcairo2-dev apt-utils

@@ -196,7 +196,7 @@ def site(tmp_path_factory):
         server.wait()
         dpkg_purge(HELLO, CLOCK, RUNTIME)
         print("\nruntime workflow, seconds: " + ", ".join(f"{k} {v:.0f}" for k, v in TIMES.items()))
-        with open(os.path.join(cache_dir(), "test_runtime-times.json"), "w") as fd:
+        with open(os.path.join(cache_dir(), "test_runtime_workflow-times.json"), "w") as fd:
             json.dump(TIMES, fd, indent=1)
 
 
