@@ -77,3 +77,13 @@ def test_the_five_steps_are_five_packages():
     for name, step in STEPS.items():
         with open(os.path.join(PACKAGE, name, "__init__.py"), encoding="utf-8") as fd:
             assert fd.read().startswith(f'"""Step {step}:'), name
+
+
+def test_test_modules_have_unique_names():
+    """tests/ has no __init__.py: pytest refuses to collect two test modules of one basename in one run."""
+    seen: dict[str, list[str]] = {}
+    for folder, _, files in os.walk(os.path.join(ROOT, "tests")):
+        for name in files:
+            if name.startswith("test_") and name.endswith(".py"):
+                seen.setdefault(name, []).append(os.path.relpath(os.path.join(folder, name), ROOT))
+    assert {name: paths for name, paths in seen.items() if len(paths) > 1} == {}
