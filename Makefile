@@ -18,7 +18,7 @@ TEST_DEPS   := lintian binutils curl ca-certificates libpython3.11 sbuild mmdebs
                gdb devscripts faketime diffoscope-minimal dh-virtualenv python3-venv python3-jsonschema \
                libcairo2-dev apt-utils
 
-.PHONY: all man clean-man clean deps deps-test deb install demo check check-fast bench
+.PHONY: all man clean-man clean deps deps-test subids deb install demo check check-fast bench
 
 all: man
 
@@ -40,15 +40,18 @@ deps:
 	apt-get update -q
 	$(APT_INSTALL) $(TOOL_DEPS)
 
-# sbuild's unshare mode maps the building user to a subordinate id range: give root one if it has none.
-deps-test: deps
+deps-test: deps subids
 	$(APT_INSTALL) $(TEST_DEPS)
+
+# sbuild's unshare mode maps the building user to a subordinate id range: give root one if it has none.
+subids:
 	for f in /etc/subuid /etc/subgid; do grep -q '^root:' $$f 2>/dev/null || echo 'root:100000:65536' >> $$f; done
 
 # Build dh-pyrpath's own .deb from a copy of the work tree (keeps the tree clean).
 deb: deps
 	rm -rf $(BUILD)/pkg && mkdir -p $(BUILD)/pkg/dh-pyrpath
-	tar --exclude=./build --exclude=./.git -cf - . | tar -xf - -C $(BUILD)/pkg/dh-pyrpath
+	tar --exclude=./build --exclude=./.git --exclude=./bench/.work --exclude=./bench/.cache \
+		--exclude=./bench/.venv -cf - . | tar -xf - -C $(BUILD)/pkg/dh-pyrpath
 	cd $(BUILD)/pkg/dh-pyrpath && dpkg-buildpackage -b -us -uc
 	@ls -l $(BUILD)/pkg/*.deb
 
@@ -69,6 +72,6 @@ check-fast: deps-test
 
 # The benchmarks of bench/README.md with this checkout's dh-pyrpath (2 hours or more; results in bench/results/).
 # make bench QUICK=1: a reduced smoke-test run, results in bench/results/quick/.
-bench: deps
+bench: deps subids
 	$(APT_INSTALL) $$($(PYTHON) bench/run_all.py --apt-packages)
 	$(PYTHON) bench/run_all.py $(if $(QUICK),--quick)

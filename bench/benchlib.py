@@ -10,7 +10,9 @@ a copy of it taken when the benchmark starts (see tool()).
 from __future__ import annotations
 
 import atexit
+import contextlib
 import datetime
+import fcntl
 import glob
 import hashlib
 import json
@@ -23,7 +25,7 @@ import statistics
 import subprocess
 import time
 from dataclasses import asdict, dataclass
-from typing import Iterable, Sequence, TypeVar
+from typing import Iterable, Iterator, Sequence, TypeVar
 
 BENCH = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH)
@@ -34,13 +36,15 @@ RESULTS = os.path.join(BENCH, "results")
 QUICK_RESULTS = os.path.join(RESULTS, "quick")
 DEBIAN_PYTHON = "/usr/bin/python3.11"
 BUILT_LINE = re.compile(r"dh_pyrpath_buildpython: built CPython (\S+) in (\d+(?:\.\d+)?) s")
-ORDER = ("build_time", "install_time", "speed", "startup", "n_services")  # the benchmark scripts, in run order
+ORDER = ("build_time", "install_time", "sbuild_time", "speed", "startup", "n_services")  # the benchmark scripts, in run order
 # The result files in latest.md, in this order: build_time.py writes one per --example (build_time-<example>
 # for any but hello-service).
-RESULT_NAMES = ("build_time", "build_time-api-service", "install_time", "speed", "startup", "n_services")
+RESULT_NAMES = ("build_time", "build_time-api-service", "install_time", "sbuild_time", "speed", "speed-runtime", "startup",
+                "n_services")
 
 T = TypeVar("T")
 LOAD_AT_START = os.getloadavg()[0]
+DPKG_LOCK = "/tmp/dh-pyrpath-tests-dpkg.lock"  # tests/integration/debs.py's machine-wide dpkg lock
 
 
 class BenchError(Exception):
@@ -227,6 +231,39 @@ def require_tool(name: str, package: str) -> str:
     if not path:
         raise BenchError(f"{name} not found: apt-get install {package} (make bench installs it)")
     return path
+
+
+def installed_version(package: str) -> str | None:
+    result = subprocess.run(["dpkg-query", "-W", "-f", "${db:Status-Status} ${Version}", package],
+                            capture_output=True, text=True)
+    status, _, version = result.stdout.partition(" ")
+    return version if result.returncode == 0 and status == "installed" else None
+
+
+def dpkg_locked(*args: str) -> None:
+    """dpkg with these arguments under the integration tests' dpkg lock (a test run may share the machine)."""
+    with open(DPKG_LOCK, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        result = subprocess.run(["dpkg", *args], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise BenchError(f"dpkg {' '.join(args)} failed: {(result.stdout + result.stderr)[-2000:]}")
+
+
+@contextlib.contextmanager
+def installed(deb: str) -> Iterator[str]:
+    """The .deb installed on the host while inside (purged after unless it was installed before); its package."""
+    field = subprocess.run(["dpkg-deb", "-f", deb, "Package", "Version"], check=True, capture_output=True,
+                           text=True).stdout
+    values = dict(line.split(": ", 1) for line in field.splitlines() if ": " in line)
+    package, version = values["Package"], values["Version"]
+    before = installed_version(package)
+    if before != version:
+        dpkg_locked("-i", deb)
+    try:
+        yield package
+    finally:
+        if before is None:
+            dpkg_locked("--purge", package)
 
 
 # --- results -----------------------------------------------------------------------------------

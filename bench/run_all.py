@@ -5,11 +5,14 @@ Each benchmark is its own script and writes bench/results/<name>.json;
 this one then prints bench/results/latest.md, the table of them all.
 build_time runs twice: on examples/hello-service (build_time.json) and on
 the 33-dependency fixture bench/services/api-service
-(build_time-api-service.json).
+(build_time-api-service.json); speed too: the Optimize levels (speed.json),
+then the interpreter of the runtime package sbuild_time built
+(speed-runtime.json).
 With --quick, each runs its reduced smoke-test version and the results go
 to bench/results/quick/ instead. --apt-packages prints the Debian packages
 the benchmarks need (dh-pyrpath's own Depends, read from debian/control,
-plus dh-virtualenv, python3-venv and hyperfine), for `apt-get install`.
+plus dh-virtualenv, python3-venv, hyperfine, sbuild, mmdebstrap and uidmap),
+for `apt-get install`.
 
 Usage: /usr/bin/python3 bench/run_all.py [--quick] [--only build_time,speed] [--apt-packages]
 """
@@ -24,9 +27,18 @@ import sys
 
 from benchlib import BENCH, ORDER, QUICK_RESULTS, RESULTS, ROOT, markdown, load_results, write_markdown
 
-BENCH_PACKAGES = ("dh-virtualenv", "python3-venv", "hyperfine")
-# The invocations of each benchmark script, in order.
-INVOCATIONS = {"build_time": ([], ["--example", "api-service"])}
+# sbuild, mmdebstrap, uidmap: sbuild_time's clean chroot (unshare mode).
+BENCH_PACKAGES = ("dh-virtualenv", "python3-venv", "hyperfine", "sbuild", "mmdebstrap", "uidmap")
+
+
+def invocations(name: str) -> list[list[str]]:
+    """The argument lists each benchmark script runs with, in order."""
+    if name == "build_time":
+        return [[], ["--example", "api-service"]]
+    if name == "speed":
+        from sbuild_time import runtime_deb_path
+        return [[], ["--levels=", "--runtime-deb", runtime_deb_path()]]
+    return [[]]
 
 
 def depends(control: str) -> list[str]:
@@ -50,7 +62,7 @@ def apt_packages() -> list[str]:
 def run(name: str, quick: bool) -> int:
     """Every invocation of the benchmark; the first non-zero exit status, else 0."""
     status = 0
-    for extra in INVOCATIONS.get(name, ([],)):
+    for extra in invocations(name):
         argv = [sys.executable, os.path.join(BENCH, f"{name}.py"), *extra] + (["--quick"] if quick else [])
         print(f"\n######## {' '.join(argv[1:])}", flush=True)
         status = status or subprocess.run(argv).returncode

@@ -25,13 +25,23 @@ come from the build logs (`built CPython ... in N s`), as a ratio to the
 earlier recipe's, a cache entry's bin/python3.11) to the same interleaved
 run; with --levels= (empty) nothing is built.
 
+--runtime-deb DEB adds the interpreter of a runtime package (issue 13; the
+one bench/sbuild_time.py builds, Optimize: pgo+lto): the package is
+installed on the host for the run (purged after unless it was installed
+before), and a throwaway package with `Python-Source: runtime:<name>` has
+dh_pyrpath_buildpython copy and relocate its tree, as every service's build
+does; that staged interpreter is the one measured. Target: >= 1.03. Results
+of a run with --runtime-deb go to bench/results/speed-runtime.json, the
+others to speed.json.
+
 Usage: /usr/bin/python3 bench/speed.py [--levels none,pgo+lto] [--benchmarks nbody,go] [--rounds N]
-       [--compare LABEL=PYTHON ...] [--quick]
+       [--compare LABEL=PYTHON ...] [--runtime-deb DEB] [--quick]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -40,7 +50,7 @@ import textwrap
 from dataclasses import dataclass
 
 from benchlib import (BENCH, DEBIAN_PYTHON, WORK, BenchError, Check, build_env, cpython_seconds, fresh_dir,
-                      geomean, median, now, print_checks, rotations, run_logged, save_results, warn_if_busy)
+                      geomean, installed, median, now, print_checks, rotations, run_logged, save_results, warn_if_busy)
 
 LEVELS = ("none", "lto", "pgo", "pgo+lto")
 BENCHMARKS = ("nbody", "float", "richards", "fannkuch", "json_dumps", "json_loads", "regex_v8", "deltablue",
@@ -59,10 +69,11 @@ Build-Depends: debhelper-compat (= 13), dh-sequence-pyrpath
 
 Package: {package}
 Architecture: any
-Description: dh-pyrpath benchmark interpreter, Optimize: {level}
+Description: dh-pyrpath benchmark interpreter, {description}
  Built by bench/speed.py; never packaged.
 """
-TARGETS = {"none": 0.97, "pgo+lto": 1.08}  # speed / Debian's python3.11, geometric mean
+RUNTIME = "runtime"  # the label of a runtime package's interpreter
+TARGETS = {"none": 0.97, "pgo+lto": 1.08, RUNTIME: 1.03}  # speed / Debian's python3.11, geometric mean
 # Run by the pyperformance venv's Python: the median time of each benchmark of a pyperf file.
 MEDIANS = "import json, sys, pyperf; print(json.dumps({b.get_name(): b.median() " \
           "for b in pyperf.BenchmarkSuite.load(sys.argv[1]).get_benchmarks()}))"
@@ -101,30 +112,48 @@ def record_build_time(level: str, seconds: float) -> None:
         json.dump(times, fd, indent=1)
 
 
-def build_interpreter(level: str) -> Interpreter:
-    """Stage a CPython built at this Optimize level (from bench/.cache when built before)."""
-    package = package_name(level)
+def stage_interpreter(package: str, description: str, pyrpath: str, log: str) -> str:
+    """dh_pyrpath_buildpython in a throwaway source package with this debian/<pkg>.pyrpath; the staged python."""
     src = fresh_dir(os.path.join(HERE, package))
     os.makedirs(os.path.join(src, "debian"))
     with open(os.path.join(src, "debian", "control"), "w", encoding="utf-8") as fd:
-        fd.write(CONTROL.format(package=package, level=level))
+        fd.write(CONTROL.format(package=package, description=description))
     with open(os.path.join(src, "debian", f"{package}.pyrpath"), "w", encoding="utf-8") as fd:
-        fd.write(f"Python-Source: debian:python3.11\nOptimize: {level}\n")
-    log = os.path.join(HERE, f"{package}.build.log")
+        fd.write(pyrpath)
     if os.path.exists(log):
         os.unlink(log)
-    print(f"  Optimize: {level:<8} dh_pyrpath_buildpython (cache {os.path.relpath(CACHE)}) ...", end="", flush=True)
     run_logged(["dh_pyrpath_buildpython"], log, src, build_env(CACHE))
-    built = cpython_seconds(log)
-    if built:
-        record_build_time(level, built[0])
-    print(f" built in {built[0]:.0f} s" if built else " reused from the cache", flush=True)
     # Where dh_pyrpath_buildpython stages it: debian/.debhelper/pyrpath/<pkg>/stage since the build/binary
     # split (the binary target's dh_pyrpath_install copies it into debian/<pkg>), debian/<pkg> before.
     candidates = [os.path.join(src, "debian", ".debhelper", "pyrpath", package, "stage", "opt", package, "bin",
                                "python3.11"),
                   os.path.join(src, "debian", package, "opt", package, "bin", "python3.11")]
-    python = next((path for path in candidates if os.path.exists(path)), candidates[0])
+    return next((path for path in candidates if os.path.exists(path)), candidates[0])
+
+
+def runtime_interpreter(package: str) -> Interpreter:
+    """The installed runtime package's CPython, copied and relocated by dh_pyrpath_buildpython (no compile)."""
+    log = os.path.join(HERE, "pybench-runtime.build.log")
+    print(f"  runtime:{package:<8} dh_pyrpath_buildpython ...", end="", flush=True)
+    python = stage_interpreter("pybench-runtime", f"Python-Source: runtime:{package}",
+                               f"Python-Source: runtime:{package}\n", log)
+    if cpython_seconds(log):
+        raise BenchError(f"dh_pyrpath_buildpython compiled CPython instead of copying runtime:{package}; log {log}")
+    print(f" copied, configured as {configured_level(python)}", flush=True)
+    return Interpreter(RUNTIME, python)
+
+
+def build_interpreter(level: str) -> Interpreter:
+    """Stage a CPython built at this Optimize level (from bench/.cache when built before)."""
+    package = package_name(level)
+    log = os.path.join(HERE, f"{package}.build.log")
+    print(f"  Optimize: {level:<8} dh_pyrpath_buildpython (cache {os.path.relpath(CACHE)}) ...", end="", flush=True)
+    python = stage_interpreter(package, f"Optimize: {level}",
+                               f"Python-Source: debian:python3.11\nOptimize: {level}\n", log)
+    built = cpython_seconds(log)
+    if built:
+        record_build_time(level, built[0])
+    print(f" built in {built[0]:.0f} s" if built else " reused from the cache", flush=True)
     actual = configured_level(python)
     if actual != level:
         raise BenchError(f"the interpreter built with Optimize: {level} was configured as {actual!r} "
@@ -209,7 +238,8 @@ def checks(ratios: dict[str, dict[str, float]], builds: dict[str, float | None],
         if built and base_build and level != "none":
             detail += f" = {built / base_build:.2f}x the 'none' build"
         target = TARGETS.get(level)
-        name = f"speed of Optimize: {level}" if level in LEVELS else f"speed of {level}"
+        name = f"speed of Optimize: {level}" if level in LEVELS else \
+            "speed of the runtime package's CPython" if level == RUNTIME else f"speed of {level}"
         results.append(Check(f"{name} / Debian python3.11", geomean(list(per_benchmark.values())),
                              ">=", target, detail))
     return results
@@ -252,22 +282,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="passes over all benchmarks (default 3; medians)")
     parser.add_argument("--compare", action="append", default=[], type=parse_compare, metavar="LABEL=PYTHON",
                         help="also run this built interpreter, side by side (repeatable)")
+    parser.add_argument("--runtime-deb", metavar="DEB",
+                        help="also run the interpreter of this runtime package (installed for the run); "
+                             "results in speed-runtime.json")
     parser.add_argument("--quick", action="store_true",
                         help="smoke test: level none, benchmark nbody, results in bench/results/quick")
     args = parser.parse_args(argv)
     levels = ["none"] if args.quick else args.levels
-    if not levels and not args.compare:
-        parser.error("--levels is empty: give a level or --compare LABEL=PYTHON")
+    if not levels and not args.compare and not args.runtime_deb:
+        parser.error("--levels is empty: give a level, --compare LABEL=PYTHON or --runtime-deb DEB")
+    if args.runtime_deb and not os.path.isfile(args.runtime_deb):
+        parser.error(f"--runtime-deb {args.runtime_deb}: no such file (bench/sbuild_time.py builds one)")
     benchmarks = list(QUICK_BENCHMARKS) if args.quick else args.benchmarks
     try:
         warn_if_busy()
         started = now()
         print(f"speed: build {', '.join(levels)}; pyperformance --fast {', '.join(benchmarks)}", flush=True)
-        interpreters = [Interpreter(DEBIAN, DEBIAN_PYTHON)] + [build_interpreter(level) for level in levels] \
-            + args.compare
-        pyperformance = ensure_pyperformance()
-        rounds = 1 if args.quick else max(1, args.rounds)
-        run_benchmarks(pyperformance, interpreters, benchmarks, rounds)
+        with installed(args.runtime_deb) if args.runtime_deb else contextlib.nullcontext() as runtime:
+            interpreters = [Interpreter(DEBIAN, DEBIAN_PYTHON)] + [build_interpreter(level) for level in levels] \
+                + args.compare + ([runtime_interpreter(runtime)] if runtime else [])
+            pyperformance = ensure_pyperformance()
+            rounds = 1 if args.quick else max(1, args.rounds)
+            run_benchmarks(pyperformance, interpreters, benchmarks, rounds)
         per_round = round_ratios(interpreters, rounds)
         ratios = speed_ratios(per_round)
         builds = {i.label: i.build_seconds for i in interpreters if i.label != DEBIAN}
@@ -277,9 +313,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print_table(ratios)
     print_checks("interpreter speed by Optimize level (pyperformance geometric mean)", results)
-    save_results("speed", "interpreter speed", results,
+    name, title = ("speed-runtime", "interpreter speed, runtime package") if args.runtime_deb \
+        else ("speed", "interpreter speed")
+    save_results(name, title, results,
                  {"levels": levels, "benchmarks": benchmarks, "rounds": rounds, "pyperformance": PYPERFORMANCE,
-                  "compare": {i.label: i.python for i in args.compare}},
+                  "compare": {i.label: i.python for i in args.compare}, "runtime_deb": args.runtime_deb},
                  {"ratios": ratios, "round_ratios": per_round, "build_seconds": builds, "debian_python": DEBIAN_PYTHON}, args.quick, started)
     return 0
 
