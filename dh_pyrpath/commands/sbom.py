@@ -19,8 +19,12 @@ SUMMARY = ("Write /usr/share/doc/<pkg>/sbom.cdx.json: the CPython, Python distri
 
 
 def sbom(invocation: Invocation) -> None:
-    invocation.each([config.package for config in load_configs(invocation.packages, invocation.control,
-                                                                invocation.overrides)],
+    configs = load_configs(invocation.packages, invocation.control, invocation.overrides)
+    for config in configs:
+        if config.runtime:
+            invocation.progress(f"{config.package}: a runtime package has no SBOM of its own; the SBOM of each "
+                                "service built from it lists the CPython it copied")
+    invocation.each([config.package for config in configs if not config.runtime],
                     lambda package: f"write {sbom_path(invocation.tmpdir(package), package)}",
                     lambda package: write_package_sbom(invocation, package))
 
