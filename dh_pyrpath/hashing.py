@@ -14,10 +14,13 @@ def sha256_file(path: str) -> str:
     return digest.hexdigest()
 
 
-def sha256_tree(root: str) -> str:
-    """A digest of a directory's file names, modes and contents."""
+def sha256_tree(root: str, leave_out: tuple[str, ...] = ()) -> str:
+    """A digest of a directory's file names, x bits and contents; leave_out names top-level entries to skip."""
     digest = hashlib.sha256()
     for dirpath, dirnames, filenames in os.walk(root):
+        if dirpath == root:
+            dirnames[:] = [d for d in dirnames if d not in leave_out]
+            filenames = [f for f in filenames if f not in leave_out]
         dirnames.sort()
         for name in sorted(filenames):
             path = os.path.join(dirpath, name)

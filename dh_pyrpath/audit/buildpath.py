@@ -52,3 +52,18 @@ def find_in_file(path: str, needles: list[Needle]) -> str | None:
                     return os.fsdecode(match.group(0))
                 start = data.find(literal, start + 1)
     return None
+
+
+def files_containing(root: str, paths: list[str]) -> list[tuple[str, str]]:
+    """(file, path found) for every regular file under root that names one of the paths literally."""
+    needles = literal_needles(paths)
+    hits = []
+    for dirpath, _, filenames in os.walk(root):
+        for name in filenames:
+            path = os.path.join(dirpath, name)
+            if os.path.islink(path) or not os.path.isfile(path):
+                continue
+            found = find_in_file(path, needles)
+            if found:
+                hits.append((path, found))
+    return hits

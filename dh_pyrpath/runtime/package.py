@@ -15,7 +15,6 @@ copy and puts the debug symbols in its -dbgsym, as when it compiles.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -23,7 +22,7 @@ import time
 from datetime import datetime, timezone
 
 from dh_pyrpath import __version__
-from dh_pyrpath.audit.buildpath import find_in_file, literal_needles
+from dh_pyrpath.audit.buildpath import files_containing
 from dh_pyrpath.config import PackageConfig, runtime_origin
 from dh_pyrpath.contract.invocation import Invocation
 from dh_pyrpath.cpython.build import (BuildRequest, check_staged, compile_and_install, effective_optimize,
@@ -37,7 +36,7 @@ from dh_pyrpath.cpython.runtime import RUNTIME_ROOT
 from dh_pyrpath.cpython.source import PythonSource, read_version
 from dh_pyrpath.contract.files import pkgfile
 from dh_pyrpath.errors import PyrpathError
-from dh_pyrpath.hashing import sha256_file
+from dh_pyrpath.hashing import sha256_tree
 from dh_pyrpath.staging import StagedTree, stage_dir, state_dir
 from dh_pyrpath.tree.filetimes import set_times, source_date_epoch
 from dh_pyrpath.trees import BYTECODE, copy_tree, remove_tree
@@ -48,19 +47,7 @@ NOT_SOURCE = ("debian", ".pc", ".git")   # top-level entries of the source tree 
 
 def tree_digest(root: str = ".") -> str:
     """sha256 over the source tree's names, x bits and contents, debian/ and quilt's .pc/ left out."""
-    digest = hashlib.sha256()
-    for dirpath, dirnames, filenames in os.walk(root):
-        if dirpath == root:
-            dirnames[:] = [d for d in dirnames if d not in NOT_SOURCE]
-        dirnames.sort()
-        for name in sorted(filenames):
-            path = os.path.join(dirpath, name)
-            rel = os.path.relpath(path, root)
-            if os.path.islink(path):
-                digest.update(f"L {rel} {os.readlink(path)}\n".encode())
-            elif os.path.isfile(path):
-                digest.update(f"F {rel} {os.stat(path).st_mode & 0o111} {sha256_file(path)}\n".encode())
-    return digest.hexdigest()
+    return sha256_tree(root, leave_out=NOT_SOURCE)
 
 
 def tree_source(config: PackageConfig) -> PythonSource:
@@ -137,20 +124,6 @@ def build(invocation: Invocation, config: PackageConfig, log: str) -> dict:
     with open(os.path.join(state_dir(config.package), BUILT), "w", encoding="utf-8") as fd:
         json.dump(built, fd, indent=1, sort_keys=True)
     return built
-
-
-def files_containing(root: str, directories: list[str]) -> list[tuple[str, str]]:
-    """(file, build path) for every regular file under root that names one of the directories."""
-    needles = literal_needles(directories)
-    hits = []
-    for dirpath, _, filenames in os.walk(root):
-        for name in filenames:
-            path = os.path.join(dirpath, name)
-            if not os.path.islink(path) and os.path.isfile(path):
-                found = find_in_file(path, needles)
-                if found:
-                    hits.append((path, found))
-    return hits
 
 
 def load_built(package: str, command: str) -> dict:

@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 import debs
-from buildpaths import files_containing
+from dh_pyrpath.audit.buildpath import files_containing
 from debs import dpkg_install, dpkg_purge, free_port, http_get, running
 
 pytestmark = pytest.mark.slow

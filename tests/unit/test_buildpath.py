@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from dh_pyrpath.cpython.build import scrub_build_paths
-from buildpaths import files_containing
+from dh_pyrpath.audit.buildpath import files_containing
 
 
 def test_scan_finds_text_and_binary_hits(tmp_path):
