@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 
 import pytest
@@ -43,6 +44,17 @@ def test_shlibs_depends_names_debian_libraries_not_libpython(hello_build):
     depends = deb_field(hello_build.debs[PKG], "Depends")
     assert "libssl3" in depends and "libffi8" in depends
     assert "libpython3" not in depends
+
+
+def test_static_built_using_names_the_debian_python_it_compiled(hello_build):
+    """Python-Source: debian:python3.11 -> Static-Built-Using: python3.11 (= the Debian source version), unasked."""
+    field = deb_field(hello_build.debs[PKG], "Static-Built-Using").strip()
+    match = re.fullmatch(r"python3\.11 \(= (3\.11\.2-[0-9][^)]*)\)", field)
+    assert match, field
+    sbom = subprocess.run(f"dpkg-deb --fsys-tarfile {hello_build.debs[PKG]} | tar -xOf - "
+                          f"./usr/share/doc/{PKG}/sbom.cdx.json", shell=True, check=True, capture_output=True,
+                          text=True).stdout
+    assert match.group(1) in sbom  # the same Debian version the SBOM says the CPython source came from
 
 
 def test_no_shlibs_file_or_ldconfig_trigger_for_private_libpython(hello_build, tmp_path):
