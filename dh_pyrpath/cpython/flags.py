@@ -54,6 +54,10 @@ def core_flags(build_dir: str, options: BuildOptions) -> CoreFlags:
     # libpython's own calls need not go through the PLT: the interpreter is not interposed.
     words.append("-fno-semantic-interposition")
     ldflags = dpkg_buildflags("LDFLAGS", build_dir).split()
+    # With LTO the debug information is written at link time, its DW_AT_comp_dir the build directory,
+    # unless the link is given the mapping too (Optimize: lto, pgo+lto); without LTO it changes nothing.
+    if mapping not in ldflags:
+        ldflags.append(mapping)
     ldflags.append("-fno-semantic-interposition")
     ldflags.append("-Wl,-rpath," + RUNPATH.replace("$", "\\$$"))
     return CoreFlags(" ".join(words), " ".join(ldflags))

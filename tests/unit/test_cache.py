@@ -430,3 +430,12 @@ def test_second_build_of_a_key_waits_then_reuses(tmp_path):
     for tree in trees:
         assert (tree / "debian/.debhelper/pyrpath/svc-arch/stage/opt/svc-arch/bin/python3.11").is_file()
     assert len(os.listdir(tmp_path / "cache/python")) == 1
+
+
+def test_core_flags_map_the_build_directory_at_compile_and_at_link_time(tmp_path):
+    """With LTO the linker writes the debug information: its comp_dir must be mapped there too."""
+    from dh_pyrpath.contract.invocation import BuildOptions
+    from dh_pyrpath.cpython.flags import core_flags
+    flags = core_flags(str(tmp_path), BuildOptions())
+    mapping = f"-ffile-prefix-map={tmp_path}=."
+    assert mapping in flags.cflags_nodist.split() and mapping in flags.ldflags_nodist.split()

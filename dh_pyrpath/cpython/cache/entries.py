@@ -45,7 +45,7 @@ from dh_pyrpath.cpython.cache.manifest import differences, read_manifest, scan, 
 from dh_pyrpath.errors import PyrpathError
 
 # Bump when the build recipe changes in a way the inputs below do not show.
-RECIPE = 5
+RECIPE = 6  # 6: the LTO link maps the build directory too
 
 
 def cache_root(environ: dict[str, str] | None = None) -> str | None:
