@@ -234,7 +234,8 @@ def checks(ratios: dict[str, dict[str, float]], builds: dict[str, float | None],
     for level, per_benchmark in ratios.items():
         built = builds.get(level)
         what = f"geomean of {len(per_benchmark)}, medians of {rounds} rounds"
-        detail = f"{what}; build {built:.0f} s" if built else f"{what}; build time unknown (cached)"
+        detail = f"{what}; build {built:.0f} s" if built else \
+            f"{what}; copied from the runtime package" if level == RUNTIME else f"{what}; build time unknown (cached)"
         if built and base_build and level != "none":
             detail += f" = {built / base_build:.2f}x the 'none' build"
         target = TARGETS.get(level)
