@@ -86,17 +86,21 @@ def override_lines(tree: StagedTree, prebuilt: list[str] = (), bytecode: str = "
 
 
 def write_overrides(invocation: Invocation, tree: StagedTree, prebuilt: list[str] = (), bytecode: str = "build") -> str:
-    """Write usr/share/lintian/overrides/<pkg>: the maintainer's overrides, then ours.
+    """Write usr/share/lintian/overrides/<pkg>: the maintainer's overrides, then ours for the tree."""
+    return install_overrides(invocation, tree.package, tree.destdir, override_lines(tree, prebuilt, bytecode))
+
+
+def install_overrides(invocation: Invocation, package: str, destdir: str, lines: list[str]) -> str:
+    """usr/share/lintian/overrides/<pkg> in destdir: the maintainer's debian/<pkg>.lintian-overrides, then lines.
 
     The add-on tells dh_lintian to leave such packages alone (it would
     install the maintainer's file over this one).  An executable overrides
     file (dh-exec) is dh_lintian's to run: then ours are only reported.
     """
-    directory = os.path.join(tree.destdir, "usr", "share", "lintian", "overrides")
+    directory = os.path.join(destdir, "usr", "share", "lintian", "overrides")
     os.makedirs(directory, exist_ok=True)
-    path = os.path.join(directory, tree.package)
-    lines = override_lines(tree, prebuilt, bytecode)
-    own = pkgfile(tree.package, "lintian-overrides", invocation.control)
+    path = os.path.join(directory, package)
+    own = pkgfile(package, "lintian-overrides", invocation.control)
     if own and os.access(own, os.X_OK):
         tags = [line for line in lines if not line.startswith("#")]
         invocation.warn(f"{own} is executable, so dh_lintian installs its output alone; add: {'; '.join(tags)}")

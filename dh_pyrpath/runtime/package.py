@@ -34,7 +34,7 @@ from dh_pyrpath.cpython.flags import key_flags
 from dh_pyrpath.cpython.relocate import BUILD_PREFIX
 from dh_pyrpath.cpython.runtime import RUNTIME_ROOT
 from dh_pyrpath.cpython.source import PythonSource, read_version
-from dh_pyrpath.contract.files import pkgfile
+from dh_pyrpath.dpkg.lintian import install_overrides
 from dh_pyrpath.errors import PyrpathError
 from dh_pyrpath.hashing import sha256_tree
 from dh_pyrpath.staging import StagedTree, stage_dir, state_dir
@@ -184,24 +184,6 @@ def override_lines(package: str) -> list[str]:
     return lines
 
 
-def write_overrides(invocation: Invocation, package: str, destdir: str) -> None:
-    """usr/share/lintian/overrides/<pkg>: the maintainer's overrides, then ours (as for services)."""
-    directory = os.path.join(destdir, "usr", "share", "lintian", "overrides")
-    os.makedirs(directory, exist_ok=True)
-    own = pkgfile(package, "lintian-overrides", invocation.control)
-    lines = override_lines(package)
-    if own and os.access(own, os.X_OK):
-        invocation.warn(f"{own} is executable, so dh_lintian installs its output alone; add: "
-                        f"{'; '.join(l for l in lines if not l.startswith('#'))}")
-        return
-    merged = []
-    if own:
-        with open(own, encoding="utf-8") as fd:
-            merged = [fd.read().rstrip("\n")]
-    with open(os.path.join(directory, package), "w", encoding="utf-8") as fd:
-        fd.write("\n".join(merged + lines) + "\n")
-
-
 def place(invocation: Invocation, config: PackageConfig, destdir: str, command: str) -> str:
     """Binary target: /usr/lib/pyrpath/<pkg>/{tree,manifest.json,entry.json} in the package tree; return its path."""
     built = load_built(config.package, command)
@@ -227,5 +209,5 @@ def place(invocation: Invocation, config: PackageConfig, destdir: str, command: 
     except BaseException:
         remove_tree(target)
         raise
-    write_overrides(invocation, config.package, destdir)
+    install_overrides(invocation, config.package, destdir, override_lines(config.package))
     return target
