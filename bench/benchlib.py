@@ -240,10 +240,17 @@ def installed_version(package: str) -> str | None:
     return version if result.returncode == 0 and status == "installed" else None
 
 
-def dpkg_locked(*args: str) -> None:
-    """dpkg with these arguments under the integration tests' dpkg lock (a test run may share the machine)."""
+@contextlib.contextmanager
+def dpkg_turn() -> Iterator[None]:
+    """Inside, the integration tests' dpkg lock is ours (a test run may share the machine)."""
     with open(DPKG_LOCK, "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def dpkg_locked(*args: str) -> None:
+    """dpkg with these arguments, in our turn."""
+    with dpkg_turn():
         result = subprocess.run(["dpkg", *args], capture_output=True, text=True)
     if result.returncode != 0:
         raise BenchError(f"dpkg {' '.join(args)} failed: {(result.stdout + result.stderr)[-2000:]}")

@@ -27,17 +27,14 @@ Usage: /usr/bin/python3 bench/install_time.py [--runs N] [--quick]
 from __future__ import annotations
 
 import argparse
-import fcntl
 import os
 import shutil
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
-from typing import Iterator
 
 from benchlib import (BENCH, WORK, BenchError, Check, build_env, copy_source, deb_sizes, debs_in, dpkg_buildpackage,
-                      fresh_dir, median, now, print_checks, require_tool, rotations, save_results, warn_if_busy)
+                      dpkg_turn, fresh_dir, median, now, print_checks, require_tool, rotations, save_results, warn_if_busy)
 
 EXAMPLE = "hello-service"
 VENV_DEBIAN = os.path.join(BENCH, "dh-virtualenv", EXAMPLE, "debian")
@@ -45,7 +42,6 @@ KINDS = ("install", "build", "venv")
 ORIGINAL = {"install": EXAMPLE, "build": EXAMPLE, "venv": f"{EXAMPLE}-venv"}
 SUFFIX = "-ibench"
 HERE = os.path.join(WORK, "install_time")
-DPKG_LOCK = "/tmp/dh-pyrpath-tests-dpkg.lock"  # tests/integration/debs.py's
 
 
 def package_of(kind: str) -> str:
@@ -90,13 +86,6 @@ def build(kind: str) -> str:
     seconds = dpkg_buildpackage(src, os.path.join(HERE, f"{kind}.build.log"), build_env(os.environ.get("DH_PYRPATH_CACHE")))
     print(f" {seconds:6.1f} s", flush=True)
     return debs_in(top)[package]
-
-
-@contextmanager
-def dpkg_turn() -> Iterator[None]:
-    with open(DPKG_LOCK, "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        yield
 
 
 def dpkg(*args: str) -> float:

@@ -152,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.build:
                 warn_if_busy()
                 logs = build_now(example)
-                source = f"One cold (cache-filling), one warm and one dh-virtualenv build made by profile_build.py --build"
+                source = "One cold (cache-filling), one warm and one dh-virtualenv build made by profile_build.py --build"
             else:
                 logs = logs_of_last_run(example)
                 source = (f"The warm and the dh-virtualenv build of the last bench/build_time.py --example {example} "
